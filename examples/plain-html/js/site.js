@@ -1,0 +1,3 @@
+document.addEventListener("DOMContentLoaded", () => {
+  document.getElementById("js-status").textContent = "JavaScript ran under a strict Content-Security-Policy.";
+});

@@ -1,0 +1,266 @@
+package buildpack
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/buildpacks/libcnb/v2"
+
+	"github.com/hardstatic/buildpack/internal/config"
+	"github.com/hardstatic/buildpack/internal/manifest"
+	"github.com/hardstatic/buildpack/internal/policy"
+)
+
+// ServerBinary is the server program's name, in the buildpack's bin/ and in
+// the launch layer.
+const ServerBinary = "static-server"
+
+// Layer names.
+const (
+	serverLayerName = "server"
+	siteLayerName   = "site"
+)
+
+// Build is the libcnb build phase: validate the configuration, check the
+// root, contribute the server and site layers, declare the web process.
+func Build(ctx libcnb.BuildContext) (libcnb.BuildResult, error) {
+	log := logger{w: os.Stdout, debug: buildEnv(ctx.Platform.Environment, "BP_LOG_LEVEL") == "debug"}
+	log.Title("%s %s", ctx.Buildpack.Info.Name, ctx.Buildpack.Info.Version)
+	start := time.Now()
+
+	site, err := planSite(ctx.ApplicationPath, buildEnv(ctx.Platform.Environment, RootEnv), log)
+	if err != nil {
+		log.Step("Build failed:")
+		log.Detail("%s", err)
+		return libcnb.BuildResult{}, errors.New("the build stopped: fix the problem above and build again")
+	}
+
+	server, err := contributeServer(ctx, log)
+	if err != nil {
+		return libcnb.BuildResult{}, fmt.Errorf("adding the web server: %w", err)
+	}
+	siteLayer, manifestPath, err := contributeSite(ctx, site)
+	if err != nil {
+		return libcnb.BuildResult{}, err
+	}
+	log.Step("Process web: %s serve (listens on $PORT, default 8080)", ServerBinary)
+	log.Step("Done in %s", time.Since(start).Round(time.Millisecond))
+
+	return libcnb.BuildResult{
+		Layers: []libcnb.Layer{server, siteLayer},
+		Processes: []libcnb.Process{{
+			Type:      "web",
+			Command:   []string{filepath.Join(server.Path, "bin", ServerBinary)},
+			Arguments: []string{"serve", "--manifest", manifestPath},
+			Default:   true,
+		}},
+	}, nil
+}
+
+// planSite reads the configuration and decides what is served, logging each
+// decision. Errors are the author's to fix and say how.
+func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, error) {
+	cfg, found, err := config.Load(appDir)
+	if err != nil {
+		return manifest.Manifest{}, err
+	}
+	if found {
+		log.Step("Config: %s", config.FileName)
+	} else {
+		log.Step("Config: none (no %s; using the hardened defaults)", config.FileName)
+	}
+
+	explicit, source := cfg.Root, config.FileName
+	if rootOverride != "" {
+		explicit, source = rootOverride, RootEnv
+	}
+	root, ok := config.FindRoot(appDir, explicit, source)
+	if !ok {
+		return manifest.Manifest{}, fmt.Errorf("no site root: no index.html in %s or the app directory; "+
+			"set root in %s to the directory your site generator writes", candidates(), config.FileName)
+	}
+	abs, err := config.ResolveRoot(appDir, root)
+	if err != nil {
+		return manifest.Manifest{}, err
+	}
+	log.Step("Root: %s (%s)", root.Display(), root.Reason)
+	if !fileExists(filepath.Join(abs, "index.html")) {
+		log.Warn("%s has no index.html: requests for / will get the 404 page", root.Display())
+	}
+
+	if err := cfg.CheckFiles(abs); err != nil {
+		return manifest.Manifest{}, err
+	}
+	m := manifest.Manifest{
+		Root:    filepath.ToSlash(root.Rel),
+		Hide:    []string{config.FileName, "static.json"},
+		Headers: policy.Headers(cspOptions(cfg.CSP)),
+		Config:  cfg,
+	}
+	logSite(log, cfg, m)
+	return m, nil
+}
+
+func cspOptions(c config.CSP) policy.CSPOptions {
+	opts := policy.CSPOptions{ReportOnly: c.ReportOnly, ReportURI: c.ReportURI, ReportTo: c.ReportTo}
+	for _, d := range c.Sources {
+		opts.Add = append(opts.Add, policy.Directive{Name: d.Name, Sources: d.Sources})
+	}
+	return opts
+}
+
+// logSite tells the author what will be served and how.
+func logSite(log logger, cfg *config.Config, m manifest.Manifest) {
+	if cfg.NotFound != "" {
+		log.Step("404 page: %s", cfg.NotFound)
+	} else {
+		log.Step("404 page: none (add 404.html to the root for a custom page)")
+	}
+	log.Step("URLs: clean_urls = %t, trailing_slash = %q, https_only = %t", cfg.CleanURLs, cfg.TrailingSlash, cfg.HTTPSOnly)
+	if cfg.CanonicalHost != "" {
+		log.Step("Canonical host: %s (other hosts are redirected)", cfg.CanonicalHost)
+	}
+	if cfg.Fallback != "" {
+		log.Step("Fallback: %s (status 200 for paths without an extension that match nothing else)", cfg.Fallback)
+	}
+	for i, r := range cfg.Redirects {
+		if i == 0 {
+			log.Step("Redirects (first match wins):")
+		}
+		log.Detail("%s -> %s (%d)", r.From, r.To, r.Status)
+	}
+	for i, r := range cfg.Rewrites {
+		if i == 0 {
+			log.Step("Rewrites:")
+		}
+		log.Detail("%s -> %s", r.From, r.To)
+	}
+	for i, p := range cfg.Proxies {
+		if i == 0 {
+			log.Step("Proxies (security headers are not added to proxied responses):")
+		}
+		log.Detail("%s -> %s (max body %s)", p.From, p.To, p.MaxBody)
+	}
+	if a := cfg.BasicAuth; a != nil {
+		paths := "everything except /.well-known/"
+		if len(a.Paths) > 0 {
+			paths = strings.Join(a.Paths, ", ")
+		}
+		log.Step("Basic auth: realm %q on %s; users from $%s at launch (the server refuses to start without it)", a.Realm, paths, a.UsersEnv)
+	}
+	log.Step("Response headers:")
+	for _, h := range m.Headers {
+		log.Detail("%s: %s", h.Name, h.Value)
+	}
+	if m.Headers[0].Name != "Content-Security-Policy" {
+		log.Warn("csp.report_only = true: the Content-Security-Policy is reported, not enforced")
+	}
+	for _, rule := range cfg.HeaderRules {
+		log.Step("Headers for %s:", rule.Glob)
+		for _, h := range rule.Headers {
+			if h.Value == "" {
+				log.Detail("%s: (removed)", h.Name)
+			} else {
+				log.Detail("%s: %s", h.Name, h.Value)
+			}
+		}
+	}
+	log.Step("Never served: dotfiles (except /.well-known/), %s, directory listings, anything outside the root",
+		strings.Join(m.Hide, ", "))
+}
+
+// contributeServer copies the server binary into a cached launch layer, or
+// reuses the layer when its checksum matches.
+func contributeServer(ctx libcnb.BuildContext, log logger) (libcnb.Layer, error) {
+	src := filepath.Join(ctx.Buildpack.Path, "bin", ServerBinary)
+	sum, err := sha256File(src)
+	if err != nil {
+		return libcnb.Layer{}, fmt.Errorf("the buildpack has no server binary at %s (run make build): %w", src, err)
+	}
+	layer, err := ctx.Layers.Layer(serverLayerName)
+	if err != nil {
+		return libcnb.Layer{}, err
+	}
+	dst := filepath.Join(layer.Path, "bin", ServerBinary)
+	if layer.Metadata["sha256"] == sum && fileExists(dst) {
+		log.Step("Server: Reusing cached layer (sha256 %s; the binary is unchanged)", sum[:12])
+		layer.LayerTypes = libcnb.LayerTypes{Launch: true, Cache: true}
+		return layer, nil
+	}
+	layer, err = layer.Reset()
+	if err != nil {
+		return libcnb.Layer{}, err
+	}
+	err = log.Timed("Copied "+ServerBinary+" into the server layer", func() error {
+		return copyFile(src, dst, 0o755)
+	})
+	if err != nil {
+		return libcnb.Layer{}, err
+	}
+	log.Step("Server: new layer (sha256 %s)", sum[:12])
+	layer.Metadata = map[string]any{"sha256": sum}
+	layer.LayerTypes = libcnb.LayerTypes{Launch: true, Cache: true}
+	return layer, nil
+}
+
+// contributeSite writes the site manifest into a launch layer.
+func contributeSite(ctx libcnb.BuildContext, m manifest.Manifest) (libcnb.Layer, string, error) {
+	layer, err := ctx.Layers.Layer(siteLayerName)
+	if err != nil {
+		return libcnb.Layer{}, "", err
+	}
+	if layer, err = layer.Reset(); err != nil {
+		return libcnb.Layer{}, "", err
+	}
+	file, err := manifest.Write(layer.Path, m)
+	if err != nil {
+		return libcnb.Layer{}, "", err
+	}
+	layer.LayerTypes = libcnb.LayerTypes{Launch: true}
+	return layer, file, nil
+}
+
+func sha256File(name string) (string, error) {
+	f, err := os.Open(name) //nolint:gosec // a file of the buildpack itself
+	if err != nil {
+		return "", err
+	}
+	defer f.Close() //nolint:errcheck // read-only
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func copyFile(src, dst string, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil { //nolint:gosec // image directories are world-readable
+		return err
+	}
+	in, err := os.Open(src) //nolint:gosec // a file of the buildpack itself
+	if err != nil {
+		return err
+	}
+	defer in.Close()                                                       //nolint:errcheck // read-only
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode) //nolint:gosec // dst is in our layer
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		_ = out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+func fileExists(p string) bool {
+	info, err := os.Stat(p)
+	return err == nil && info.Mode().IsRegular()
+}

@@ -1,0 +1,122 @@
+// Package buildpack holds the libcnb detect and build phases: thin
+// orchestration over config, policy and manifest that tells the author what
+// it decided and why.
+package buildpack
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/buildpacks/libcnb/v2"
+
+	"github.com/hardstatic/buildpack/internal/config"
+)
+
+// PlanName is the build plan entry this buildpack provides and requires.
+const PlanName = "static-site"
+
+// RootEnv overrides the served directory at build time, like static.toml's root.
+const RootEnv = "BP_STATIC_ROOT"
+
+// Decision is the outcome of detection, with the reason shown to the author.
+type Decision struct {
+	Pass   bool
+	Reason string
+}
+
+// Decide says whether appDir is a static site this buildpack should serve.
+func Decide(appDir, rootOverride string) Decision {
+	_, found, err := config.Load(appDir)
+	switch {
+	case found && err != nil:
+		return Decision{true, config.FileName + " found (it has errors; the build will report them)"}
+	case found:
+		return Decision{true, config.FileName + " found"}
+	case rootOverride != "":
+		return Decision{true, fmt.Sprintf("%s=%s is set", RootEnv, rootOverride)}
+	case exists(filepath.Join(appDir, "Procfile")):
+		return Decision{false, "a Procfile declares this app's own processes, so it is not a static site; " +
+			"to serve it as one anyway, add a " + config.FileName}
+	}
+	root, ok := config.FindRoot(appDir, "", "")
+	if !ok {
+		return Decision{false, fmt.Sprintf("no %s and no index.html in %s or the app directory; "+
+			"add a %s with root = \"<dir>\" to serve another directory", config.FileName, candidates(), config.FileName)}
+	}
+	if root.Rel == "." {
+		if marker := serverMarker(appDir); marker != "" {
+			return Decision{false, fmt.Sprintf("index.html is in the app directory, but %s suggests an app that runs its own server "+
+				"or has sources to build; to serve the directory as it is, add a %s", marker, config.FileName)}
+		}
+	}
+	return Decision{true, root.Reason}
+}
+
+// Detect is the libcnb detect phase.
+func Detect(ctx libcnb.DetectContext) (libcnb.DetectResult, error) {
+	d := Decide(ctx.ApplicationPath, buildEnv(ctx.Platform.Environment, RootEnv))
+	verdict := "PASS"
+	if !d.Pass {
+		verdict = "FAIL"
+	}
+	fmt.Printf("%s %s\n  %s: %s\n", ctx.Buildpack.Info.Name, ctx.Buildpack.Info.Version, verdict, d.Reason)
+	if !d.Pass {
+		return libcnb.DetectResult{Pass: false}, nil
+	}
+	return libcnb.DetectResult{Pass: true, Plans: []libcnb.BuildPlan{{
+		Provides: []libcnb.BuildPlanProvide{{Name: PlanName}},
+		Requires: []libcnb.BuildPlanRequire{{Name: PlanName}},
+	}}}, nil
+}
+
+func candidates() string {
+	s := ""
+	for i, c := range config.CandidateRoots {
+		if i > 0 {
+			s += ", "
+		}
+		s += c + "/"
+	}
+	return s
+}
+
+// serverMarker names a file that shows the app directory is not a finished
+// static site, or "".
+func serverMarker(appDir string) string {
+	for _, f := range []string{"go.mod", "requirements.txt", "pyproject.toml", "Gemfile", "pom.xml", "build.gradle", "composer.json"} {
+		if exists(filepath.Join(appDir, f)) {
+			return f
+		}
+	}
+	if hasStartScript(filepath.Join(appDir, "package.json")) {
+		return `package.json's "start" script`
+	}
+	return ""
+}
+
+func hasStartScript(file string) bool {
+	data, err := os.ReadFile(file) //nolint:gosec // the app's own package.json
+	if err != nil {
+		return false
+	}
+	var pkg struct {
+		Scripts map[string]string `json:"scripts"`
+	}
+	return json.Unmarshal(data, &pkg) == nil && pkg.Scripts["start"] != ""
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+// buildEnv reads a build-time setting from the platform's env directory,
+// falling back to the process environment.
+func buildEnv(platform libcnb.Environment, name string) string {
+	if v, ok := platform[name]; ok {
+		return v
+	}
+	return os.Getenv(name)
+}

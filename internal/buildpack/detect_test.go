@@ -1,0 +1,47 @@
+package buildpack
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDecide(t *testing.T) {
+	tests := []struct {
+		name     string
+		files    map[string]string
+		override string
+		pass     bool
+		reason   string
+	}{
+		{"static.toml", map[string]string{"static.toml": "root = \"site\"\n"}, "", true, "static.toml found"},
+		{"broken static.toml still passes", map[string]string{"static.toml": "root = 5"}, "", true, "the build will report them"},
+		{"public", map[string]string{"public/index.html": "x"}, "", true, "public/index.html exists"},
+		{"dist", map[string]string{"dist/index.html": "x", "package.json": `{"scripts":{"build":"vite build"}}`}, "", true, "dist/index.html exists"},
+		{"app root", map[string]string{"index.html": "x"}, "", true, "index.html exists in the app directory"},
+		{"override", map[string]string{"package.json": "{}"}, "dist", true, "BP_STATIC_ROOT=dist"},
+		{"procfile", map[string]string{"Procfile": "web: node server.js", "public/index.html": "x"}, "", false, "Procfile"},
+		{"nothing", map[string]string{"README.md": "x"}, "", false, "no index.html in public/, dist/, build/, _site/, out/"},
+		{"node server", map[string]string{"index.html": "x", "package.json": `{"scripts":{"start":"node server.js"}}`}, "", false, `"start" script`},
+		{"go app", map[string]string{"index.html": "x", "go.mod": "module x"}, "", false, "go.mod"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, body := range tt.files {
+				p := filepath.Join(dir, name)
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			d := Decide(dir, tt.override)
+			if d.Pass != tt.pass || !strings.Contains(d.Reason, tt.reason) {
+				t.Fatalf("Decide = %+v; want pass=%v with %q", d, tt.pass, tt.reason)
+			}
+		})
+	}
+}

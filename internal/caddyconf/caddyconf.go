@@ -1,0 +1,319 @@
+// Package caddyconf translates a site's configuration into the Caddy JSON
+// document the server loads. Build is a pure function: the same Site always
+// gives the same JSON, and tests assert on that JSON.
+//
+// The routes implement the documented precedence: https redirect, canonical
+// host, basic auth, redirects, proxies, then files (with clean URLs and
+// trailing-slash rules), rewrites, fallback and the 404 page. Default and
+// [headers] response headers are set first, so every answer carries them;
+// proxied responses get only the [headers] that match them.
+package caddyconf
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/hardstatic/buildpack/internal/config"
+	"github.com/hardstatic/buildpack/internal/pattern"
+	"github.com/hardstatic/buildpack/internal/policy"
+)
+
+// Site is everything the server needs to know to serve one static site.
+type Site struct {
+	// Listen is the address to listen on, e.g. ":8080".
+	Listen string
+	// Root is the absolute path of the served directory.
+	Root string
+	// Hide lists files relative to Root that are never served.
+	Hide []string
+	// Headers are the site-wide response headers (the hardened defaults
+	// with the author's CSP), in order.
+	Headers []policy.Header
+	// Config is the author's configuration with ${VAR} already resolved and
+	// NotFound set to the 404 page relative to Root (or empty).
+	Config *config.Config
+	// Users are the basic-auth accounts (name -> bcrypt hash); nil when
+	// basic auth is off.
+	Users []Account
+	// GracePeriod is how long in-flight requests may run after SIGTERM.
+	GracePeriod time.Duration
+}
+
+// Account is one basic-auth user.
+type Account struct {
+	Username string `json:"username"`
+	Password string `json:"password"` // bcrypt hash
+}
+
+// Timeouts and limits of the HTTP server. Hard deadlines guard against slow
+// clients (slowloris); Caddy's per-chunk idle timeouts are turned off because
+// they cost large-file throughput and the hard deadlines already bound a
+// connection.
+const (
+	ReadHeaderTimeout = 10 * time.Second
+	ReadTimeout       = 30 * time.Second
+	WriteTimeout      = 5 * time.Minute
+	IdleTimeout       = 2 * time.Minute
+	MaxHeaderBytes    = 16 << 10
+	DefaultGrace      = 10 * time.Second
+)
+
+type obj = map[string]any
+
+// Build returns the Caddy configuration for site.
+func Build(site Site) ([]byte, error) {
+	if !path.IsAbs(site.Root) {
+		return nil, fmt.Errorf("site root must be absolute, got %q", site.Root)
+	}
+	if site.Listen == "" {
+		return nil, fmt.Errorf("no listen address")
+	}
+	cfg := site.Config
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	grace := site.GracePeriod
+	if grace == 0 {
+		grace = DefaultGrace
+	}
+	routes, err := siteRoutes(site, cfg)
+	if err != nil {
+		return nil, err
+	}
+	errorRoutes := []obj{{"handle": []obj{headersHandler(site.Headers, true), {
+		"handler":     "static_response",
+		"status_code": "{http.error.status_code}",
+		"headers":     obj{"Content-Type": []string{"text/plain; charset=utf-8"}, "Cache-Control": []string{"no-store"}},
+		"body":        "{http.error.status_code} {http.error.status_text}\n",
+	}}}}
+	server := obj{
+		"listen":              []string{site.Listen},
+		"protocols":           []string{"h1"},
+		"automatic_https":     obj{"disable": true},
+		"read_header_timeout": ReadHeaderTimeout.String(),
+		"read_timeout":        ReadTimeout.String(),
+		"write_timeout":       WriteTimeout.String(),
+		"idle_timeout":        IdleTimeout.String(),
+		"read_idle_timeout":   -1,
+		"write_idle_timeout":  -1,
+		"max_header_bytes":    MaxHeaderBytes,
+		// The platform's router is the client; trust its X-Forwarded-*.
+		"trusted_proxies": obj{"source": "static", "ranges": privateRanges},
+		"logs":            obj{},
+		"routes":          routes,
+		"errors":          obj{"routes": errorRoutes},
+	}
+	doc := obj{
+		// No admin endpoint, and no config saved to disk.
+		"admin": obj{"disabled": true, "config": obj{"persist": false}},
+		"logging": obj{"logs": obj{"default": obj{
+			"writer":  obj{"output": "stdout"},
+			"encoder": obj{"format": "json"},
+		}}},
+		"apps": obj{
+			// The platform terminates TLS; nothing may touch certificate storage.
+			"tls": obj{"disable_storage_clean": true},
+			"http": obj{
+				"grace_period": grace.String(),
+				"servers":      obj{"site": server},
+			},
+		},
+	}
+	return json.MarshalIndent(doc, "", "  ")
+}
+
+// siteRoutes lists the routes in precedence order.
+func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
+	routes := []obj{{"handle": []obj{headersHandler(site.Headers, true)}}}
+	globs := headerRoutes(cfg.HeaderRules)
+	routes = append(routes, globs...)
+	if cfg.HTTPSOnly {
+		routes = append(routes, obj{
+			"match":    []obj{{"header": obj{"X-Forwarded-Proto": []string{"http"}}}},
+			"handle":   []obj{redirectResponse("https://{http.request.host}{http.request.uri}")},
+			"terminal": true,
+		})
+	}
+	if cfg.CanonicalHost != "" {
+		scheme := "http"
+		if cfg.HTTPSOnly {
+			scheme = "https"
+		}
+		routes = append(routes, obj{
+			"match":    []obj{{"not": []obj{{"host": []string{cfg.CanonicalHost}}}}},
+			"handle":   []obj{redirectResponse(scheme + "://" + literal(cfg.CanonicalHost) + "{http.request.uri}")},
+			"terminal": true,
+		})
+	}
+	if cfg.BasicAuth != nil && site.Users != nil {
+		routes = append(routes, basicAuthRoute(cfg.BasicAuth, site.Users))
+	}
+	if len(cfg.Redirects) > 0 {
+		rules := make([]obj, len(cfg.Redirects))
+		for i, r := range cfg.Redirects {
+			rules[i] = obj{"from": r.From, "to": r.To, "status": r.Status}
+		}
+		routes = append(routes, obj{"handle": []obj{{"handler": "static_redirects", "rules": rules}}})
+	}
+	for _, p := range cfg.Proxies {
+		r, err := proxyRoute(p, site.Headers, globs)
+		if err != nil {
+			return nil, err
+		}
+		routes = append(routes, r)
+	}
+	rewrites := make([]obj, len(cfg.Rewrites))
+	for i, r := range cfg.Rewrites {
+		rewrites[i] = obj{"from": r.From, "to": r.To}
+	}
+	routes = append(routes, obj{"handle": []obj{{
+		"handler":        "static_site",
+		"root":           site.Root,
+		"not_found":      cfg.NotFound,
+		"hide":           site.Hide,
+		"clean_urls":     cfg.CleanURLs,
+		"trailing_slash": cfg.TrailingSlash,
+		"charset":        cfg.Charset,
+		"rewrites":       rewrites,
+		"fallback":       strings.TrimPrefix(cfg.Fallback, "/"),
+	}}})
+	return routes, nil
+}
+
+// headersHandler sets and removes response headers; an empty value removes.
+// With dropServer, Caddy's own Server header is removed too.
+func headersHandler(headers []policy.Header, dropServer bool) obj {
+	set := obj{}
+	var del []string
+	if dropServer {
+		del = append(del, "Server")
+	}
+	for _, h := range headers {
+		if h.Value == "" {
+			delete(set, h.Name)
+			del = append(del, h.Name)
+			continue
+		}
+		set[h.Name] = []string{literal(h.Value)}
+	}
+	resp := obj{"set": set}
+	if len(del) > 0 {
+		resp["delete"] = del
+	}
+	return obj{"handler": "headers", "response": resp}
+}
+
+// headerRoutes applies each [headers."glob"] table to matching paths.
+func headerRoutes(rules []config.HeaderRule) []obj {
+	routes := make([]obj, 0, len(rules))
+	for _, rule := range rules {
+		hs := make([]policy.Header, len(rule.Headers))
+		for i, h := range rule.Headers {
+			hs[i] = policy.Header{Name: h.Name, Value: h.Value}
+		}
+		routes = append(routes, obj{
+			"match":  []obj{{"path_regexp": obj{"pattern": pattern.GlobRegexp(rule.Glob)}}},
+			"handle": []obj{headersHandler(hs, false)},
+		})
+	}
+	return routes
+}
+
+func redirectResponse(location string) obj {
+	return obj{
+		"handler":     "static_response",
+		"status_code": 301,
+		"headers":     obj{"Location": []string{location}},
+	}
+}
+
+func basicAuthRoute(a *config.BasicAuth, users []Account) obj {
+	match := obj{"not": []obj{{"path": []string{"/.well-known/*"}}}}
+	if len(a.Paths) > 0 {
+		res := make([]string, len(a.Paths))
+		for i, g := range a.Paths {
+			res[i] = "(?:" + pattern.GlobRegexp(g) + ")"
+		}
+		match = obj{"path_regexp": obj{"pattern": strings.Join(res, "|")}}
+	}
+	return obj{
+		"match": []obj{match},
+		"handle": []obj{{
+			"handler": "authentication",
+			"providers": obj{"http_basic": obj{
+				"accounts": users,
+				"realm":    a.Realm,
+				"hash":     obj{"algorithm": "bcrypt"},
+			}},
+		}},
+	}
+}
+
+// proxyRoute forwards requests matching p.From to the origin in p.To. The
+// site-wide security headers are removed from proxied responses; [headers]
+// tables that match the path still apply.
+func proxyRoute(p config.Proxy, defaults []policy.Header, globs []obj) (obj, error) {
+	u, err := url.Parse(p.To)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("proxy %s: %q is not an http(s) origin URL", p.From, p.To)
+	}
+	route, err := pattern.CompileRoute(p.From)
+	if err != nil {
+		return nil, err
+	}
+	maxBody, err := config.ParseSize(p.MaxBody)
+	if err != nil {
+		maxBody = config.DefaultMaxBody
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	transport := obj{"protocol": "http"}
+	if u.Scheme == "https" {
+		transport["tls"] = obj{"server_name": u.Hostname()}
+	}
+	reqHeaders := obj{"Host": []string{literal(u.Host)}}
+	for name, v := range p.Headers {
+		reqHeaders[name] = []string{literal(v)}
+	}
+	del := make([]string, 0, len(defaults))
+	for _, h := range defaults {
+		del = append(del, h.Name)
+	}
+	handle := []obj{{"handler": "headers", "response": obj{"delete": del}}}
+	if len(globs) > 0 {
+		handle = append(handle, obj{"handler": "subroute", "routes": globs})
+	}
+	handle = append(handle,
+		obj{"handler": "request_body", "max_size": maxBody},
+		obj{"handler": "static_proxy_path", "from": p.From, "base_path": u.EscapedPath()},
+		obj{
+			"handler":        "reverse_proxy",
+			"upstreams":      []obj{{"dial": net.JoinHostPort(u.Hostname(), port)}},
+			"transport":      transport,
+			"headers":        obj{"request": obj{"set": reqHeaders}},
+			"flush_interval": -1,
+		},
+	)
+	return obj{
+		"match":    []obj{{"path_regexp": obj{"pattern": routeRegexp(route)}}},
+		"handle":   handle,
+		"terminal": true,
+	}, nil
+}
+
+func routeRegexp(r *pattern.Route) string { return r.Regexp() }
+
+// literal escapes Caddy placeholder braces in author-supplied text.
+func literal(s string) string {
+	return strings.NewReplacer("{", `\{`, "}", `\}`).Replace(s)
+}
+
+// privateRanges are the addresses a platform's router connects from.
+var privateRanges = []string{"127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7"}

@@ -1,0 +1,193 @@
+package caddyconf
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/hardstatic/buildpack/internal/config"
+	"github.com/hardstatic/buildpack/internal/policy"
+)
+
+// decode returns the JSON as generic maps, to assert on paths in it.
+func decode(t *testing.T, site Site) map[string]any {
+	t.Helper()
+	data, err := Build(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// at walks a decoded JSON value by keys and array indexes; nil if absent.
+func at(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil
+			}
+			v = m[k]
+		case int:
+			a, ok := v.([]any)
+			if !ok || k >= len(a) {
+				return nil
+			}
+			v = a[k]
+		}
+	}
+	return v
+}
+
+func parse(t *testing.T, src string) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse(config.FileName, []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+var srv = []any{"apps", "http", "servers", "site"}
+
+func route(i int, path ...any) []any {
+	return append(append(append([]any{}, srv...), "routes", i), path...)
+}
+
+type check struct {
+	path []any
+	want any
+}
+
+func TestBuild(t *testing.T) {
+	defaults := Site{Listen: ":9090", Root: "/workspace/public", Hide: []string{"static.toml"},
+		Headers: []policy.Header{{Name: "X-Frame-Options", Value: "DENY"}, {Name: "X-Removed", Value: ""}}}
+	withConfig := func(src string) Site {
+		s := defaults
+		s.Config = parse(t, src)
+		return s
+	}
+	tests := []struct {
+		name   string
+		site   Site
+		checks []check
+	}{
+		{"server and defaults", defaults, []check{
+			{[]any{"admin", "disabled"}, true},
+			{[]any{"admin", "config", "persist"}, false},
+			{[]any{"apps", "tls", "disable_storage_clean"}, true},
+			{[]any{"apps", "http", "grace_period"}, "10s"},
+			{[]any{"logging", "logs", "default", "writer", "output"}, "stdout"},
+			{append(srv, "listen", 0), ":9090"},
+			{append(srv, "automatic_https", "disable"), true},
+			{append(srv, "protocols"), []any{"h1"}},
+			{append(srv, "read_header_timeout"), "10s"},
+			{append(srv, "idle_timeout"), "2m0s"},
+			{append(srv, "read_idle_timeout"), -1.0},
+			{append(srv, "write_idle_timeout"), -1.0},
+			{append(srv, "max_header_bytes"), 16384.0},
+			{append(srv, "logs"), map[string]any{}},
+			{route(0, "handle", 0, "response", "set", "X-Frame-Options"), []any{"DENY"}},
+			{route(0, "handle", 0, "response", "delete"), []any{"Server", "X-Removed"}},
+			// https_only is on by default and comes first after the headers.
+			{route(1, "match", 0, "header", "X-Forwarded-Proto"), []any{"http"}},
+			{route(1, "handle", 0, "headers", "Location"), []any{"https://{http.request.host}{http.request.uri}"}},
+			{route(1, "terminal"), true},
+			{route(2, "handle", 0, "handler"), "static_site"},
+			{route(2, "handle", 0, "root"), "/workspace/public"},
+			{route(2, "handle", 0, "clean_urls"), true},
+			{route(2, "handle", 0, "trailing_slash"), "auto"},
+			{route(2, "handle", 0, "hide"), []any{"static.toml"}},
+			{append(srv, "errors", "routes", 0, "handle", 0, "response", "set", "X-Frame-Options"), []any{"DENY"}},
+			{append(srv, "errors", "routes", 0, "handle", 1, "handler"), "static_response"},
+		}},
+		{"https_only off", withConfig("https_only = false"), []check{
+			{route(1, "handle", 0, "handler"), "static_site"},
+		}},
+		{"canonical host after https", withConfig(`canonical_host = "www.example.com"`), []check{
+			{route(2, "match", 0, "not", 0, "host"), []any{"www.example.com"}},
+			{route(2, "handle", 0, "headers", "Location"), []any{"https://www.example.com{http.request.uri}"}},
+		}},
+		{"header globs in file order", withConfig("https_only = false\n[headers.\"/**\"]\nA = \"{x}\"\n[headers.\"/*.js\"]\nA = \"\"\n"), []check{
+			{route(1, "match", 0, "path_regexp", "pattern"), "^(?:/.*)?$"},
+			{route(1, "handle", 0, "response", "set", "A"), []any{`\{x\}`}},
+			{route(2, "match", 0, "path_regexp", "pattern"), `^/[^/]*\.js$`},
+			{route(2, "handle", 0, "response", "delete"), []any{"A"}},
+		}},
+		{"redirects before files", withConfig("https_only = false\n[[redirects]]\nfrom = \"/old/*\"\nto = \"/new/:splat\"\nstatus = 308\n"), []check{
+			{route(1, "handle", 0, "handler"), "static_redirects"},
+			{route(1, "handle", 0, "rules", 0, "from"), "/old/*"},
+			{route(1, "handle", 0, "rules", 0, "status"), 308.0},
+			{route(2, "handle", 0, "handler"), "static_site"},
+		}},
+		{"proxy", withConfig("https_only = false\n[[proxies]]\nfrom = \"/api/*\"\nto = \"https://api.example.com:8443/v1/\"\nmax_body = \"1MB\"\nheaders = { X-Key = \"k\" }\n"), []check{
+			{route(1, "match", 0, "path_regexp", "pattern"), "^/api(?:/(.*))?$"},
+			{route(1, "handle", 0, "response", "delete"), []any{"X-Frame-Options", "X-Removed"}},
+			{route(1, "handle", 1, "max_size"), 1048576.0},
+			{route(1, "handle", 2, "base_path"), "/v1/"},
+			{route(1, "handle", 3, "upstreams", 0, "dial"), "api.example.com:8443"},
+			{route(1, "handle", 3, "transport", "tls", "server_name"), "api.example.com"},
+			{route(1, "handle", 3, "headers", "request", "set", "Host"), []any{"api.example.com:8443"}},
+			{route(1, "handle", 3, "headers", "request", "set", "X-Key"), []any{"k"}},
+			{route(1, "handle", 3, "flush_interval"), -1.0},
+			{route(1, "terminal"), true},
+		}},
+		{"spa fallback and rewrites", withConfig("https_only = false\nfallback = \"/index.html\"\n[[rewrites]]\nfrom = \"/app/*\"\nto = \"/app.html\"\n"), []check{
+			{route(1, "handle", 0, "fallback"), "index.html"},
+			{route(1, "handle", 0, "rewrites", 0, "to"), "/app.html"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := decode(t, tt.site)
+			for _, c := range tt.checks {
+				if got := at(cfg, c.path...); !reflect.DeepEqual(got, c.want) {
+					t.Errorf("%v = %#v, want %#v", c.path, got, c.want)
+				}
+			}
+		})
+	}
+}
+
+func TestBasicAuthRoute(t *testing.T) {
+	site := Site{Listen: ":1", Root: "/r", Config: parse(t, "https_only = false\n[basic_auth]\nrealm = \"Staff\"\n"),
+		Users: []Account{{Username: "alice", Password: "$2a$..."}}}
+	cfg := decode(t, site)
+	for _, c := range []check{
+		{route(1, "match", 0, "not", 0, "path"), []any{"/.well-known/*"}},
+		{route(1, "handle", 0, "handler"), "authentication"},
+		{route(1, "handle", 0, "providers", "http_basic", "realm"), "Staff"},
+		{route(1, "handle", 0, "providers", "http_basic", "accounts", 0, "username"), "alice"},
+	} {
+		if got := at(cfg, c.path...); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%v = %#v, want %#v", c.path, got, c.want)
+		}
+	}
+	site.Config = parse(t, "https_only = false\n[basic_auth]\npaths = [\"/admin/**\", \"/*.pdf\"]\n")
+	cfg = decode(t, site)
+	if got := at(cfg, route(1, "match", 0, "path_regexp", "pattern")...); got != `(?:^/admin(?:/.*)?$)|(?:^/[^/]*\.pdf$)` {
+		t.Errorf("paths matcher %v", got)
+	}
+}
+
+func TestBuildIsDeterministic(t *testing.T) {
+	site := Site{Listen: ":8080", Root: "/r", Headers: policy.Defaults()}
+	a, _ := Build(site)
+	b, _ := Build(site)
+	if string(a) != string(b) {
+		t.Fatal("two builds of the same site differ")
+	}
+}
+
+func TestBuildRejects(t *testing.T) {
+	for _, site := range []Site{{Listen: ":1", Root: "relative"}, {Root: "/r"}} {
+		if _, err := Build(site); err == nil {
+			t.Errorf("Build(%+v) succeeded", site)
+		}
+	}
+}

@@ -1,0 +1,265 @@
+// Package config reads and validates static.toml, the file in which site
+// authors tune how their site is served.
+//
+// Every key is documented on the Config struct with its default. Load returns
+// errors that name the file, line and column, the key, what is wrong and how
+// to fix it.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// FileName is the configuration file read from the application root.
+const FileName = "static.toml"
+
+// Config is the schema of static.toml. The zero value is not useful: use
+// Default or Load, which fill in the defaults.
+type Config struct {
+	// Root is the served directory, relative to the application directory.
+	// Default: the first of public/, dist/, build/, _site/, out/ or the
+	// application directory itself that holds an index.html.
+	Root string `toml:"root" json:"root,omitempty"`
+
+	// CleanURLs serves /about from about.html and redirects /about.html to
+	// /about, so no page has two URLs. Default: true.
+	CleanURLs bool `toml:"clean_urls" json:"clean_urls"`
+
+	// TrailingSlash is the canonical form of directory and page URLs:
+	// "auto" (directories end in /, pages do not), "always" or "never".
+	// Default: "auto".
+	TrailingSlash string `toml:"trailing_slash" json:"trailing_slash"`
+
+	// NotFound is the page, relative to the root, served with status 404.
+	// Default: 404.html when the root has one.
+	NotFound string `toml:"not_found" json:"not_found,omitempty"`
+
+	// Fallback is served with status 200 for GET and HEAD requests that
+	// match nothing else, as single-page apps need (e.g. "/index.html").
+	// Requests for missing files with an extension still get 404.
+	// Default: none.
+	Fallback string `toml:"fallback" json:"fallback,omitempty"`
+
+	// HTTPSOnly redirects requests that the platform's router marks as plain
+	// HTTP (X-Forwarded-Proto: http) to https. Default: true.
+	HTTPSOnly bool `toml:"https_only" json:"https_only"`
+
+	// CanonicalHost redirects requests for any other host to this one,
+	// keeping path and query. ${VAR} is resolved at launch. Default: none.
+	CanonicalHost string `toml:"canonical_host" json:"canonical_host,omitempty"`
+
+	// Charset is added to text content types. Default: "utf-8".
+	Charset string `toml:"charset" json:"charset"`
+
+	// Redirects are tried in file order before files; the first match wins.
+	Redirects []Redirect `toml:"redirects" json:"redirects,omitempty"`
+
+	// Rewrites serve another path with status 200 when no file matches.
+	Rewrites []Rewrite `toml:"rewrites" json:"rewrites,omitempty"`
+
+	// Proxies forward matching requests to another origin.
+	Proxies []Proxy `toml:"proxies" json:"proxies,omitempty"`
+
+	// Headers maps a path glob ("*" one segment, "**" any depth) to headers
+	// set on matching responses, over the defaults. Every matching table
+	// applies, in file order; an empty value removes a header.
+	Headers map[string]map[string]string `toml:"headers" json:"-"`
+
+	// HeaderRules is Headers in file order (filled in by Parse).
+	HeaderRules []HeaderRule `toml:"-" json:"headers,omitempty"`
+
+	// CSPTable is the raw [csp] table; Parse checks it and fills CSP.
+	CSPTable map[string]any `toml:"csp" json:"-"`
+
+	// CSP adds sources to the default Content-Security-Policy.
+	CSP CSP `toml:"-" json:"csp"`
+
+	// BasicAuth protects the site with a password, taken at launch from the
+	// environment. Default: off.
+	BasicAuth *BasicAuth `toml:"basic_auth" json:"basic_auth,omitempty"`
+
+	file string    // the file it was read from, for errors found later
+	pos  positions // where each key is written
+}
+
+// Redirect is one [[redirects]] entry.
+type Redirect struct {
+	// From is a path pattern: "*" matches the rest of the path (reused as
+	// :splat in To) and ":name" one segment (reused as :name).
+	From string `toml:"from" json:"from"`
+	// To is a path or URL; ${VAR} is resolved at launch.
+	To string `toml:"to" json:"to"`
+	// Status is 301 (default), 302, 303, 307 or 308.
+	Status int `toml:"status" json:"status"`
+}
+
+// Rewrite is one [[rewrites]] entry: an internal rewrite, status 200.
+type Rewrite struct {
+	From string `toml:"from" json:"from"`
+	To   string `toml:"to" json:"to"`
+}
+
+// Proxy is one [[proxies]] entry.
+type Proxy struct {
+	// From is a path prefix pattern such as "/api/*".
+	From string `toml:"from" json:"from"`
+	// To is the origin URL, e.g. "https://api.example.com/v1/"; ${VAR} is
+	// resolved at launch. The part of the path matched by * is appended.
+	To string `toml:"to" json:"to"`
+	// MaxBody limits request bodies, e.g. "25MB". Default: "25MB".
+	MaxBody string `toml:"max_body" json:"max_body"`
+	// Headers are set on the request to the origin; ${VAR} is resolved at
+	// launch.
+	Headers map[string]string `toml:"headers" json:"headers,omitempty"`
+}
+
+// HeaderRule is one [headers."glob"] table.
+type HeaderRule struct {
+	Glob    string   `json:"glob"`
+	Headers []Header `json:"set"`
+}
+
+// Header is a response header; an empty Value removes it.
+type Header struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// CSP is the [csp] table: each directive = [sources] adds sources to the
+// default policy, e.g. script-src = ["https://plausible.io"]. Three keys are
+// not directives:
+//   - report_only (bool): send Content-Security-Policy-Report-Only instead.
+//     Default: false.
+//   - report_uri (string): add a report-uri directive. Default: none.
+//   - report_to (string): add a report-to directive. Default: none.
+type CSP struct {
+	ReportOnly bool           `json:"report_only,omitempty"`
+	ReportURI  string         `json:"report_uri,omitempty"`
+	ReportTo   string         `json:"report_to,omitempty"`
+	Sources    []CSPDirective `json:"sources,omitempty"`
+}
+
+// CSPDirective is one directive's added sources, in file order.
+type CSPDirective struct {
+	Name    string   `json:"name"`
+	Sources []string `json:"sources"`
+}
+
+// BasicAuth is the [basic_auth] table.
+type BasicAuth struct {
+	// Realm shown by browsers. Default: "Restricted".
+	Realm string `toml:"realm" json:"realm"`
+	// UsersEnv names the launch-time variable holding user:bcrypt-hash
+	// entries separated by commas or newlines. Default: BASIC_AUTH_USERS.
+	UsersEnv string `toml:"users_env" json:"users_env"`
+	// Paths to protect (globs). Default: everything except /.well-known/.
+	Paths []string `toml:"paths" json:"paths,omitempty"`
+}
+
+// Default returns the configuration used when an application has no
+// static.toml.
+func Default() *Config {
+	return &Config{
+		CleanURLs:     true,
+		TrailingSlash: "auto",
+		HTTPSOnly:     true,
+		Charset:       "utf-8",
+	}
+}
+
+// Error is a problem with a configuration file that the author must fix.
+type Error struct {
+	File string   // file name as the author knows it, e.g. static.toml
+	Pos  Position // zero when unknown
+	Key  string   // dotted key, e.g. redirects[1].status; empty for syntax errors
+	Msg  string   // what is wrong
+	Hint string   // how to fix it; may be empty
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Pos.Line > 0 {
+		fmt.Fprintf(&b, ":%d:%d", e.Pos.Line, e.Pos.Col)
+	}
+	b.WriteString(": ")
+	if e.Key != "" {
+		fmt.Fprintf(&b, "key %q: ", e.Key)
+	}
+	b.WriteString(e.Msg)
+	if e.Hint != "" {
+		b.WriteString(" (")
+		b.WriteString(e.Hint)
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// Load reads static.toml from appDir. It returns the defaults and found=false
+// when the file does not exist.
+func Load(appDir string) (cfg *Config, found bool, err error) {
+	file := filepath.Join(appDir, FileName)
+	data, err := os.ReadFile(file) //nolint:gosec // reading the app's own config is the point
+	if errors.Is(err, fs.ErrNotExist) {
+		return Default(), false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("reading %s: %w", FileName, err)
+	}
+	cfg, err = Parse(FileName, data)
+	return cfg, true, err
+}
+
+// Parse decodes and validates configuration text. name is used in errors.
+func Parse(name string, data []byte) (*Config, error) {
+	cfg := Default()
+	src := string(data)
+	md, err := toml.Decode(src, &toml.Primitive{})
+	if err != nil {
+		return nil, syntaxError(name, err)
+	}
+	pos := indexPositions(src)
+	if err := checkKeys(name, md, pos); err != nil {
+		return nil, err
+	}
+	if _, err := toml.Decode(src, cfg); err != nil {
+		return nil, decodeError(name, err)
+	}
+	cfg.file, cfg.pos = name, pos
+	cfg.orderHeaders(md.Keys())
+	if err := cfg.validate(md.Keys()); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func syntaxError(name string, err error) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		return &Error{File: name, Pos: Position{pe.Position.Line, pe.Position.Col}, Msg: "invalid TOML: " + pe.Message,
+			Hint: "see https://toml.io for the syntax; strings need quotes"}
+	}
+	return &Error{File: name, Msg: "invalid TOML: " + err.Error()}
+}
+
+var lineInError = regexp.MustCompile(`line (\d+) \(last key "([^"]*(?:\\"[^"]*)*)"\): (.*)$`)
+
+// decodeError reports a value the type check could not see, such as an array
+// element of the wrong type.
+func decodeError(name string, err error) error {
+	m := lineInError.FindStringSubmatch(err.Error())
+	if m == nil {
+		return &Error{File: name, Msg: err.Error()}
+	}
+	line, _ := strconv.Atoi(m[1])
+	return &Error{File: name, Pos: Position{line, 1}, Key: m[2], Msg: m[3]}
+}

@@ -1,0 +1,184 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// checkKeys compares every key of the document with the Config schema, so that
+// a typo or a value of the wrong type is reported at its position with a
+// suggestion, before decoding.
+func checkKeys(name string, md toml.MetaData, pos positions) error {
+	var errs []error
+	arrays := map[string]int{} // array-of-tables path -> elements seen so far
+	schema := reflect.TypeFor[Config]()
+	for _, key := range md.Keys() {
+		tomlType := md.Type(key...)
+		if tomlType == "ArrayHash" {
+			arrays[key.String()]++
+		}
+		indexed, display := indexedPath(key, arrays)
+		at := pos.at(indexed)
+		goType, known, err := lookup(schema, key)
+		if err != nil {
+			errs = append(errs, &Error{File: name, Pos: at, Key: display, Msg: err.Error(), Hint: suggest(key[len(key)-1], known)})
+			continue
+		}
+		if want := tomlTypeOf(goType); want != "" && want != tomlType && (want != "Float" || tomlType != "Integer") {
+			errs = append(errs, &Error{File: name, Pos: at, Key: display,
+				Msg: fmt.Sprintf("expected %s, got %s", describe(want), describe(tomlType))})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// indexedPath inserts array-of-tables indexes into key, for positions and for
+// messages: redirects.from in the second [[redirects]] is redirects[1].from.
+func indexedPath(key toml.Key, arrays map[string]int) (indexed []string, display string) {
+	var b strings.Builder
+	for i, part := range key {
+		indexed = append(indexed, part)
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(part)
+		if n, ok := arrays[key[:i+1].String()]; ok && i < len(key)-1 {
+			indexed = append(indexed, "["+strconv.Itoa(n-1)+"]")
+			fmt.Fprintf(&b, "[%d]", n)
+		}
+	}
+	return indexed, b.String()
+}
+
+// lookup finds the Go type at key in the schema. When a part is unknown it
+// returns the valid names at that level.
+func lookup(t reflect.Type, key toml.Key) (reflect.Type, []string, error) {
+	for _, part := range key {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct {
+			t = t.Elem()
+		}
+		switch t.Kind() {
+		case reflect.Map:
+			t = t.Elem()
+		case reflect.Struct:
+			f, names := fieldByTag(t, part)
+			if f == nil {
+				return nil, names, errors.New("unknown key")
+			}
+			t = f.Type
+		default:
+			return nil, nil, fmt.Errorf("unknown key %q: its parent takes a single value, not a table", part)
+		}
+	}
+	return t, nil, nil
+}
+
+func fieldByTag(t reflect.Type, name string) (*reflect.StructField, []string) {
+	var names []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+		if tag == "" || tag == "-" {
+			continue
+		}
+		if tag == name {
+			return &f, nil
+		}
+		names = append(names, tag)
+	}
+	return nil, names
+}
+
+// tomlTypeOf is the TOML type a Go type decodes from ("" when any will do).
+func tomlTypeOf(t reflect.Type) string {
+	if t.Implements(reflect.TypeFor[toml.Unmarshaler]()) || reflect.PointerTo(t).Implements(reflect.TypeFor[toml.Unmarshaler]()) {
+		return ""
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "String"
+	case reflect.Bool:
+		return "Bool"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "Integer"
+	case reflect.Float32, reflect.Float64:
+		return "Float"
+	case reflect.Struct, reflect.Map:
+		return "Hash"
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Struct {
+			return "ArrayHash"
+		}
+		return "Array"
+	case reflect.Pointer:
+		return tomlTypeOf(t.Elem())
+	}
+	return ""
+}
+
+func describe(tomlType string) string {
+	switch tomlType {
+	case "String":
+		return `a string (in quotes, e.g. "public")`
+	case "Bool":
+		return "true or false"
+	case "Integer":
+		return "a whole number"
+	case "Float":
+		return "a number"
+	case "Hash":
+		return "a table"
+	case "ArrayHash":
+		return "an array of tables ([[...]])"
+	case "Array":
+		return "an array ([...])"
+	}
+	return strings.ToLower(tomlType)
+}
+
+// suggest names the closest valid key, or lists them all.
+func suggest(got string, valid []string) string {
+	if len(valid) == 0 {
+		return "remove it"
+	}
+	best, bestDist := "", len(got)/2+2
+	for _, v := range valid {
+		if d := editDistance(strings.ToLower(got), v); d < bestDist {
+			best, bestDist = v, d
+		}
+	}
+	if best != "" {
+		return fmt.Sprintf("did you mean %q?", best)
+	}
+	sorted := append([]string(nil), valid...)
+	sort.Strings(sorted)
+	return "valid keys here: " + strings.Join(sorted, ", ")
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,93 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Lookup finds an environment variable, like os.LookupEnv.
+type Lookup func(name string) (string, bool)
+
+// ExpandVars replaces ${NAME} and ${NAME:-default} in s. An unset variable
+// without a default is an error that names it: a missing value must never
+// silently become an empty string.
+func ExpandVars(s string, lookup Lookup) (string, error) {
+	if !strings.Contains(s, "${") {
+		return s, nil
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			b.WriteString(s)
+			return b.String(), nil
+		}
+		b.WriteString(s[:i])
+		end := strings.IndexByte(s[i:], '}')
+		if end < 0 {
+			return "", fmt.Errorf("unclosed ${ in %q", s)
+		}
+		expr := s[i+2 : i+end]
+		name, def, hasDef := strings.Cut(expr, ":-")
+		if !validEnvName(name) {
+			return "", fmt.Errorf("${%s} is not a variable reference", expr)
+		}
+		v, ok := lookup(name)
+		switch {
+		case ok && v != "":
+			b.WriteString(v)
+		case hasDef:
+			b.WriteString(def)
+		case ok:
+			b.WriteString(v)
+		default:
+			return "", fmt.Errorf("environment variable %s is not set", name)
+		}
+		s = s[i+end+1:]
+	}
+}
+
+// CheckVars checks the ${...} syntax in s without resolving anything.
+func CheckVars(s string) error {
+	_, err := ExpandVars(s, func(string) (string, bool) { return "x", true })
+	return err
+}
+
+func hasVars(s string) bool { return strings.Contains(s, "${") }
+
+// ResolveVars replaces ${VAR} references in the keys that allow them, at
+// launch. Every unset variable is reported with the key that uses it.
+func (c *Config) ResolveVars(lookup Lookup) error {
+	var errs []error
+	resolve := func(key string, s *string) {
+		v, err := ExpandVars(*s, lookup)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s key %s: %w; set it when starting the server, or write ${NAME:-default} in %s", FileName, key, err, FileName))
+			return
+		}
+		*s = v
+	}
+	resolve("canonical_host", &c.CanonicalHost)
+	for i := range c.Redirects {
+		resolve(fmt.Sprintf("redirects[%d].to", i+1), &c.Redirects[i].To)
+	}
+	for i := range c.Proxies {
+		p := &c.Proxies[i]
+		resolve(fmt.Sprintf("proxies[%d].to", i+1), &p.To)
+		for name, v := range p.Headers {
+			resolve(fmt.Sprintf("proxies[%d].headers.%s", i+1, name), &v)
+			p.Headers[name] = v
+		}
+		if msg := checkOrigin(p.To); msg != "" {
+			errs = append(errs, fmt.Errorf("%s key proxies[%d].to: %s", FileName, i+1, msg))
+		}
+	}
+	for i := range c.HeaderRules {
+		for j := range c.HeaderRules[i].Headers {
+			h := &c.HeaderRules[i].Headers[j]
+			resolve(fmt.Sprintf("headers.%q.%s", c.HeaderRules[i].Glob, h.Name), &h.Value)
+		}
+	}
+	return errors.Join(errs...)
+}

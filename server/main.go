@@ -1,0 +1,42 @@
+// Command static-server is the web server in the image: it loads the site
+// manifest the build wrote and serves the site with an embedded Caddy.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hardstatic/buildpack/internal/version"
+)
+
+func main() {
+	if err := rootCmd().Execute(); err != nil {
+		fmt.Fprintf(os.Stderr, "static-server: %v\n", err)
+		os.Exit(exitCode(err))
+	}
+}
+
+func rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "static-server",
+		Short:         "Serve a static site with hardened defaults",
+		Version:       version.Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(serveCmd(), hashPasswordCmd())
+	return root
+}
+
+// usageError marks errors the user can fix by changing the command line or
+// the environment; they exit with status 2.
+type usageError struct{ error }
+
+func exitCode(err error) int {
+	if _, ok := err.(usageError); ok {
+		return 2
+	}
+	return 1
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+
+	"github.com/hardstatic/buildpack/internal/config"
+	"github.com/hardstatic/buildpack/internal/manifest"
+	"github.com/hardstatic/buildpack/internal/policy"
+)
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close() //nolint:errcheck
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
+// TestServeWithCaddy runs the real Caddy configuration in-process and checks
+// that every kind of response carries the hardened headers.
+func TestServeWithCaddy(t *testing.T) {
+	app := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(app, "public", "sub"), 0o755))
+	must(t, os.WriteFile(filepath.Join(app, "public", "index.html"), []byte("<h1>home</h1>"), 0o644))
+	must(t, os.WriteFile(filepath.Join(app, "public", "sub", "index.html"), []byte("sub"), 0o644))
+	must(t, os.WriteFile(filepath.Join(app, "public", "404.html"), []byte("gone"), 0o644))
+	file, err := manifest.Write(app, manifest.Manifest{Root: "public", Headers: policy.Defaults(), Config: notFound("404.html")})
+	must(t, err)
+	port := freePort(t)
+	cfg, err := launchConfig(file, port, app)
+	must(t, err)
+	must(t, caddy.Load(cfg, true))
+	t.Cleanup(func() { _ = caddy.Stop() })
+
+	base := "http://127.0.0.1:" + port
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 5 * time.Second}
+	for _, tc := range []struct {
+		method, path string
+		status       int
+	}{{"GET", "/", 200}, {"GET", "/sub", 301}, {"GET", "/missing", 404}, {"POST", "/", 405}, {"GET", "/.env", 404}} {
+		req, _ := http.NewRequest(tc.method, base+tc.path, nil)
+		resp, err := client.Do(req)
+		must(t, err)
+		_ = resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s %s: %d, want %d", tc.method, tc.path, resp.StatusCode, tc.status)
+		}
+		for _, h := range policy.Defaults() {
+			if got := resp.Header.Get(h.Name); got != h.Value {
+				t.Errorf("%s %s: %s = %q, want %q", tc.method, tc.path, h.Name, got, h.Value)
+			}
+		}
+		if s := resp.Header.Get("Server"); s != "" {
+			t.Errorf("%s %s: Server header %q", tc.method, tc.path, s)
+		}
+	}
+}
+
+func TestLaunchConfigErrors(t *testing.T) {
+	app := t.TempDir()
+	file, err := manifest.Write(app, manifest.Manifest{Root: "public"})
+	must(t, err)
+	for _, tc := range []struct{ manifest, port, want string }{
+		{"", "8080", "no site manifest"},
+		{file, "http", `PORT="http" is not a port number`},
+		{file, "70000", "not a port number"},
+		{file, "8080", "site root"},
+		{filepath.Join(app, "nope.json"), "8080", "reading the site manifest"},
+	} {
+		_, err := launchConfig(tc.manifest, tc.port, app)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("launchConfig(%q, %q) = %v, want %q", tc.manifest, tc.port, err, tc.want)
+		}
+	}
+}
+
+func notFound(page string) *config.Config {
+	c := config.Default()
+	c.NotFound = page
+	c.HTTPSOnly = false
+	return c
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLaunchVarsAndBasicAuth(t *testing.T) {
+	app := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(app, "public"), 0o755))
+	cfg, err := config.Parse(config.FileName, []byte("canonical_host = \"${SITE_HOST}\"\n[basic_auth]\n"))
+	must(t, err)
+	file, err := manifest.Write(app, manifest.Manifest{Root: "public", Headers: policy.Defaults(), Config: cfg})
+	must(t, err)
+
+	t.Setenv("SITE_HOST", "")
+	os.Unsetenv("SITE_HOST") //nolint:errcheck
+	_, err = launchConfig(file, "8080", app)
+	if err == nil || !strings.Contains(err.Error(), "static.toml key canonical_host: environment variable SITE_HOST is not set") {
+		t.Fatalf("missing variable: %v", err)
+	}
+	t.Setenv("SITE_HOST", "www.example.com")
+	t.Setenv("BASIC_AUTH_USERS", "")
+	_, err = launchConfig(file, "8080", app)
+	if err == nil || !strings.Contains(err.Error(), "BASIC_AUTH_USERS is not set") {
+		t.Fatalf("missing users: %v", err)
+	}
+	t.Setenv("BASIC_AUTH_USERS", "alice:secret")
+	_, err = launchConfig(file, "8080", app)
+	if err == nil || !strings.Contains(err.Error(), `the password of user "alice" is not a bcrypt hash`) {
+		t.Fatalf("plain-text password: %v", err)
+	}
+	t.Setenv("BASIC_AUTH_USERS", "alice:$2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW\nbob:$2y$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW")
+	out, err := launchConfig(file, "8080", app)
+	must(t, err)
+	if !strings.Contains(string(out), `"username": "bob"`) || !strings.Contains(string(out), "www.example.com") {
+		t.Fatalf("config lacks users or host:\n%s", out)
+	}
+	t.Setenv("BASIC_AUTH_USERS", "")
+	t.Setenv("BASIC_AUTH_DISABLED", "true")
+	out, err = launchConfig(file, "8080", app)
+	must(t, err)
+	if strings.Contains(string(out), "authentication") {
+		t.Fatal("BASIC_AUTH_DISABLED=true left basic auth on")
+	}
+}
