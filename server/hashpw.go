@@ -41,4 +41,3 @@ func hashPasswordCmd() *cobra.Command {
 		},
 	}
 }
-

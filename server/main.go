@@ -27,6 +27,8 @@ func rootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(serveCmd(), hashPasswordCmd())
+	root.AddCommand(checkCmd())
+	root.AddCommand(migrateCmd())
 	return root
 }
 

@@ -28,10 +28,25 @@ import (
 func serveCmd() *cobra.Command {
 	var manifestPath string
 	cmd := &cobra.Command{
-		Use:   "serve",
-		Short: "Serve the site described by a build's manifest on $PORT (default 8080)",
-		Args:  cobra.NoArgs,
-		RunE: func(_ *cobra.Command, _ []string) error {
+		Use:   "serve [DIR]",
+		Short: "Serve the site described by a build's manifest on $PORT (default 8080), or preview the app in DIR",
+		Long: `serve runs the site in an image: it reads the manifest the build wrote (--manifest).
+
+serve DIR previews an app directory on this machine instead: it plans the site the way the build
+does (static.toml, the root, BP_STATIC_ROOT, the headers) and serves DIR's files as they are on
+$PORT (default 8080). It changes no file (the build also adds Subresource Integrity to pages).`,
+		Example:           "  static-server serve .\n  PORT=9000 static-server serve examples/spa",
+		Args:              appDirArg("serve"),
+		ValidArgsFunction: completeDirs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				cfg, err := previewConfig(args[0], os.Getenv("PORT"), cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Serving %s on %s (Ctrl-C to stop)\n", args[0], previewURL(os.Getenv("PORT")))
+				return run(cfg)
+			}
 			cfg, err := launchConfig(manifestPath, os.Getenv("PORT"), appDir())
 			if err != nil {
 				return err
@@ -40,6 +55,7 @@ func serveCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&manifestPath, "manifest", os.Getenv("STATIC_MANIFEST"), "the site manifest written by the build (env STATIC_MANIFEST)")
+	usageFlagErrors(cmd)
 	return cmd
 }
 
@@ -77,8 +93,12 @@ func launchConfig(manifestPath, port, app string) ([]byte, error) {
 		return nil, fmt.Errorf("the site root %s does not exist; was the image built from this app?", root)
 	}
 	cfg := m.Config
+	hadHost := cfg.CanonicalHost != ""
 	if err := cfg.ResolveVars(os.LookupEnv); err != nil {
 		return nil, err
+	}
+	if hadHost && cfg.CanonicalHost == "" {
+		fmt.Fprintf(os.Stderr, "static-server: warning: %s canonical_host resolved to an empty string: other hosts are not redirected\n", config.FileName)
 	}
 	users, err := basicAuthUsers(cfg, os.LookupEnv)
 	if err != nil {

@@ -50,11 +50,15 @@ func Build(ctx libcnb.BuildContext) (libcnb.BuildResult, error) {
 	if err != nil {
 		return libcnb.BuildResult{}, err
 	}
+	variants, err := contributeFiles(ctx, site, &siteLayer, log)
+	if err != nil {
+		return libcnb.BuildResult{}, err
+	}
 	log.Step("Process web: %s serve (listens on $PORT, default 8080)", ServerBinary)
 	log.Step("Done in %s", time.Since(start).Round(time.Millisecond))
 
 	return libcnb.BuildResult{
-		Layers: []libcnb.Layer{server, siteLayer},
+		Layers: []libcnb.Layer{server, siteLayer, variants},
 		Processes: []libcnb.Process{{
 			Type:      "web",
 			Command:   []string{filepath.Join(server.Path, "bin", ServerBinary)},
@@ -67,17 +71,25 @@ func Build(ctx libcnb.BuildContext) (libcnb.BuildResult, error) {
 // planSite reads the configuration and decides what is served, logging each
 // decision. Errors are the author's to fix and say how.
 func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, error) {
-	cfg, found, err := config.Load(appDir)
+	loaded, err := config.LoadApp(appDir)
 	if err != nil {
 		return manifest.Manifest{}, err
 	}
-	if found {
-		log.Step("Config: %s", config.FileName)
-	} else {
+	cfg := loaded.Config
+	switch loaded.Source {
+	case "":
 		log.Step("Config: none (no %s; using the hardened defaults)", config.FileName)
+	case config.StaticJSONName:
+		log.Step("Config: %s (Heroku's format), migrated. The equivalent %s, to commit in its place:", config.StaticJSONName, config.FileName)
+		log.Detail("%s", strings.TrimRight(string(loaded.Migrated), "\n"))
+		for _, n := range loaded.Notes {
+			log.Warn("static.json: %s", n)
+		}
+	default:
+		log.Step("Config: %s", loaded.Source)
 	}
 
-	explicit, source := cfg.Root, config.FileName
+	explicit, source := cfg.Root, loaded.Source
 	if rootOverride != "" {
 		explicit, source = rootOverride, RootEnv
 	}
@@ -97,6 +109,9 @@ func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, error
 
 	if err := cfg.CheckFiles(abs); err != nil {
 		return manifest.Manifest{}, err
+	}
+	if !log.planOnly { // PlanSite (static-server check, serve DIR) changes no file of the author's
+		hardenRoot(abs, cfg, []string{config.FileName, "static.json"}, log) // SRI and the secrets scan (internal/htmlsec)
 	}
 	m := manifest.Manifest{
 		Root:    filepath.ToSlash(root.Rel),
@@ -192,7 +207,7 @@ func contributeServer(ctx libcnb.BuildContext, log logger) (libcnb.Layer, error)
 	if layer.Metadata["sha256"] == sum && fileExists(dst) {
 		log.Step("Server: Reusing cached layer (sha256 %s; the binary is unchanged)", sum[:12])
 		layer.LayerTypes = libcnb.LayerTypes{Launch: true, Cache: true}
-		return layer, nil
+		return layer, writeServerSBOM(ctx, layer, src)
 	}
 	layer, err = layer.Reset()
 	if err != nil {
@@ -207,7 +222,7 @@ func contributeServer(ctx libcnb.BuildContext, log logger) (libcnb.Layer, error)
 	log.Step("Server: new layer (sha256 %s)", sum[:12])
 	layer.Metadata = map[string]any{"sha256": sum}
 	layer.LayerTypes = libcnb.LayerTypes{Launch: true, Cache: true}
-	return layer, nil
+	return layer, writeServerSBOM(ctx, layer, src)
 }
 
 // contributeSite writes the site manifest into a launch layer.

@@ -28,12 +28,14 @@ type Decision struct {
 
 // Decide says whether appDir is a static site this buildpack should serve.
 func Decide(appDir, rootOverride string) Decision {
-	_, found, err := config.Load(appDir)
+	loaded, err := config.LoadApp(appDir)
 	switch {
-	case found && err != nil:
-		return Decision{true, config.FileName + " found (it has errors; the build will report them)"}
-	case found:
-		return Decision{true, config.FileName + " found"}
+	case err != nil:
+		return Decision{true, "a configuration file was found (it has errors; the build will report them)"}
+	case loaded.Source == config.StaticJSONName:
+		return Decision{true, config.StaticJSONName + " found (Heroku's format; the build migrates it to " + config.FileName + ")"}
+	case loaded.Source != "":
+		return Decision{true, loaded.Source + " found"}
 	case rootOverride != "":
 		return Decision{true, fmt.Sprintf("%s=%s is set", RootEnv, rootOverride)}
 	case exists(filepath.Join(appDir, "Procfile")):

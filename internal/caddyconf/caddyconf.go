@@ -57,10 +57,13 @@ type Account struct {
 const (
 	ReadHeaderTimeout = 10 * time.Second
 	ReadTimeout       = 30 * time.Second
-	WriteTimeout      = 5 * time.Minute
-	IdleTimeout       = 2 * time.Minute
-	MaxHeaderBytes    = 16 << 10
-	DefaultGrace      = 10 * time.Second
+	// ProxyReadTimeout replaces ReadTimeout when proxies are configured:
+	// they are the only routes that accept request bodies (uploads).
+	ProxyReadTimeout = 5 * time.Minute
+	WriteTimeout     = 5 * time.Minute
+	IdleTimeout      = 2 * time.Minute
+	MaxHeaderBytes   = 16 << 10
+	DefaultGrace     = 10 * time.Second
 )
 
 type obj = map[string]any
@@ -81,6 +84,10 @@ func Build(site Site) ([]byte, error) {
 	if grace == 0 {
 		grace = DefaultGrace
 	}
+	readTimeout := ReadTimeout
+	if len(cfg.Proxies) > 0 {
+		readTimeout = ProxyReadTimeout
+	}
 	routes, err := siteRoutes(site, cfg)
 	if err != nil {
 		return nil, err
@@ -96,7 +103,7 @@ func Build(site Site) ([]byte, error) {
 		"protocols":           []string{"h1"},
 		"automatic_https":     obj{"disable": true},
 		"read_header_timeout": ReadHeaderTimeout.String(),
-		"read_timeout":        ReadTimeout.String(),
+		"read_timeout":        readTimeout.String(),
 		"write_timeout":       WriteTimeout.String(),
 		"idle_timeout":        IdleTimeout.String(),
 		"read_idle_timeout":   -1,
@@ -134,7 +141,8 @@ func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 	routes = append(routes, globs...)
 	if cfg.HTTPSOnly {
 		routes = append(routes, obj{
-			"match":    []obj{{"header": obj{"X-Forwarded-Proto": []string{"http"}}}},
+			// The first hop's scheme, in any case: "http", "HTTP", "http, https".
+			"match":    []obj{{"header_regexp": obj{"X-Forwarded-Proto": obj{"pattern": `(?i)^\s*http\s*(,|$)`}}}},
 			"handle":   []obj{redirectResponse("https://{http.request.host}{http.request.uri}")},
 			"terminal": true,
 		})
@@ -161,7 +169,7 @@ func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 		routes = append(routes, obj{"handle": []obj{{"handler": "static_redirects", "rules": rules}}})
 	}
 	for _, p := range cfg.Proxies {
-		r, err := proxyRoute(p, site.Headers, globs)
+		r, err := proxyRoute(p, site.Headers, globs, cfg.BasicAuth != nil && site.Users != nil)
 		if err != nil {
 			return nil, err
 		}
@@ -181,6 +189,9 @@ func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 		"charset":        cfg.Charset,
 		"rewrites":       rewrites,
 		"fallback":       strings.TrimPrefix(cfg.Fallback, "/"),
+		// The build's file table (ETags, Cache-Control, precompressed
+		// variants), from the site layer's launch environment.
+		"files_index": "{env.STATIC_FILES_INDEX}",
 	}}})
 	return routes, nil
 }
@@ -235,11 +246,9 @@ func redirectResponse(location string) obj {
 func basicAuthRoute(a *config.BasicAuth, users []Account) obj {
 	match := obj{"not": []obj{{"path": []string{"/.well-known/*"}}}}
 	if len(a.Paths) > 0 {
-		res := make([]string, len(a.Paths))
-		for i, g := range a.Paths {
-			res[i] = "(?:" + pattern.GlobRegexp(g) + ")"
-		}
-		match = obj{"path_regexp": obj{"pattern": strings.Join(res, "|")}}
+		// static_paths also matches the files a path is served from, so a
+		// protected page is not open at its clean URL.
+		match = obj{"static_paths": obj{"globs": a.Paths}}
 	}
 	return obj{
 		"match": []obj{match},
@@ -257,7 +266,9 @@ func basicAuthRoute(a *config.BasicAuth, users []Account) obj {
 // proxyRoute forwards requests matching p.From to the origin in p.To. The
 // site-wide security headers are removed from proxied responses; [headers]
 // tables that match the path still apply.
-func proxyRoute(p config.Proxy, defaults []policy.Header, globs []obj) (obj, error) {
+// With basic auth on, the visitor's Authorization header carries the site's
+// password, so it is not forwarded.
+func proxyRoute(p config.Proxy, defaults []policy.Header, globs []obj, dropAuth bool) (obj, error) {
 	u, err := url.Parse(p.To)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("proxy %s: %q is not an http(s) origin URL", p.From, p.To)
@@ -297,7 +308,7 @@ func proxyRoute(p config.Proxy, defaults []policy.Header, globs []obj) (obj, err
 			"handler":        "reverse_proxy",
 			"upstreams":      []obj{{"dial": net.JoinHostPort(u.Hostname(), port)}},
 			"transport":      transport,
-			"headers":        obj{"request": obj{"set": reqHeaders}},
+			"headers":        requestHeaders(reqHeaders, dropAuth),
 			"flush_interval": -1,
 		},
 	)
@@ -309,6 +320,14 @@ func proxyRoute(p config.Proxy, defaults []policy.Header, globs []obj) (obj, err
 }
 
 func routeRegexp(r *pattern.Route) string { return r.Regexp() }
+
+func requestHeaders(set obj, dropAuth bool) obj {
+	h := obj{"set": set}
+	if _, setByAuthor := set["Authorization"]; dropAuth && !setByAuthor {
+		h["delete"] = []string{"Authorization"}
+	}
+	return obj{"request": h}
+}
 
 // literal escapes Caddy placeholder braces in author-supplied text.
 func literal(s string) string {

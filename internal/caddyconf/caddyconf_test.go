@@ -95,7 +95,7 @@ func TestBuild(t *testing.T) {
 			{route(0, "handle", 0, "response", "set", "X-Frame-Options"), []any{"DENY"}},
 			{route(0, "handle", 0, "response", "delete"), []any{"Server", "X-Removed"}},
 			// https_only is on by default and comes first after the headers.
-			{route(1, "match", 0, "header", "X-Forwarded-Proto"), []any{"http"}},
+			{route(1, "match", 0, "header_regexp", "X-Forwarded-Proto", "pattern"), `(?i)^\s*http\s*(,|$)`},
 			{route(1, "handle", 0, "headers", "Location"), []any{"https://{http.request.host}{http.request.uri}"}},
 			{route(1, "terminal"), true},
 			{route(2, "handle", 0, "handler"), "static_site"},
@@ -170,8 +170,22 @@ func TestBasicAuthRoute(t *testing.T) {
 	}
 	site.Config = parse(t, "https_only = false\n[basic_auth]\npaths = [\"/admin/**\", \"/*.pdf\"]\n")
 	cfg = decode(t, site)
-	if got := at(cfg, route(1, "match", 0, "path_regexp", "pattern")...); got != `(?:^/admin(?:/.*)?$)|(?:^/[^/]*\.pdf$)` {
+	if got := at(cfg, route(1, "match", 0, "static_paths", "globs")...); !reflect.DeepEqual(got, []any{"/admin/**", "/*.pdf"}) {
 		t.Errorf("paths matcher %v", got)
+	}
+}
+
+func TestProxyDropsSitePassword(t *testing.T) {
+	site := Site{Listen: ":1", Root: "/r", Users: []Account{{Username: "a", Password: "$2a$x"}},
+		Config: parse(t, "https_only = false\n[basic_auth]\n[[proxies]]\nfrom = \"/api/*\"\nto = \"http://127.0.0.1:9\"\n")}
+	cfg := decode(t, site)
+	if got := at(cfg, route(2, "handle", 3, "headers", "request", "delete")...); !reflect.DeepEqual(got, []any{"Authorization"}) {
+		t.Errorf("Authorization is forwarded to the origin: %v", got)
+	}
+	site.Users = nil
+	site.Config = parse(t, "https_only = false\n[[proxies]]\nfrom = \"/api/*\"\nto = \"http://127.0.0.1:9\"\n")
+	if got := at(decode(t, site), route(1, "handle", 2, "headers", "request", "delete")...); got != nil {
+		t.Errorf("without basic auth the client's Authorization must reach the origin: %v", got)
 	}
 }
 

@@ -75,22 +75,7 @@ type CSPOptions struct {
 // CSP merges the author's additions into the default policy and returns the
 // header name and value.
 func CSP(opts CSPOptions) Header {
-	ds := make([]Directive, len(DefaultCSP))
-	for i, d := range DefaultCSP {
-		ds[i] = Directive{d.Name, append([]string(nil), d.Sources...)}
-	}
-	for _, add := range opts.Add {
-		i := indexOf(ds, add.Name)
-		if i < 0 {
-			// A fetch directive missing from the defaults falls back to
-			// default-src 'none'; start it from 'self' like the others.
-			ds = append(ds, Directive{add.Name, nil})
-			i = len(ds) - 1
-		}
-		for _, s := range add.Sources {
-			ds[i].Sources = addSource(ds[i].Sources, s)
-		}
-	}
+	ds := Merge(DefaultCSP, opts.Add)
 	if opts.ReportURI != "" {
 		ds = append(ds, Directive{"report-uri", []string{opts.ReportURI}})
 	}
@@ -102,6 +87,41 @@ func CSP(opts CSPOptions) Header {
 		name += "-Report-Only"
 	}
 	return Header{name, FormatCSP(ds)}
+}
+
+// Merge returns base with the sources of add added, directive by directive,
+// without changing base. A directive base lacks (worker-src, frame-src, ...)
+// is appended with exactly the added sources; 'none' is dropped from a
+// directive that gains a source.
+func Merge(base, add []Directive) []Directive {
+	ds := make([]Directive, len(base))
+	for i, d := range base {
+		ds[i] = Directive{d.Name, append([]string(nil), d.Sources...)}
+	}
+	for _, a := range add {
+		i := indexOf(ds, a.Name)
+		if i < 0 {
+			ds = append(ds, Directive{a.Name, nil})
+			i = len(ds) - 1
+		}
+		for _, s := range a.Sources {
+			ds[i].Sources = addSource(ds[i].Sources, s)
+		}
+	}
+	return ds
+}
+
+// ParseCSP splits a policy header value into directives.
+func ParseCSP(v string) []Directive {
+	var ds []Directive
+	for part := range strings.SplitSeq(v, ";") {
+		f := strings.Fields(part)
+		if len(f) == 0 {
+			continue
+		}
+		ds = append(ds, Directive{strings.ToLower(f[0]), f[1:]})
+	}
+	return ds
 }
 
 func indexOf(ds []Directive, name string) int {

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"mime"
 	"net/http"
 	"net/url"
 	"os"
@@ -21,8 +20,10 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
 
 	"github.com/hardstatic/buildpack/internal/pattern"
+	"github.com/hardstatic/buildpack/internal/site/table"
 )
 
 func init() {
@@ -67,7 +68,16 @@ type Handler struct {
 	// Default: none.
 	Fallback string `json:"fallback,omitempty"`
 
+	// FilesIndex is the file table the build wrote (see internal/site): with
+	// it, files are answered without a stat, with strong ETags, per-file
+	// Cache-Control and precompressed variants. Placeholders such as
+	// {env.STATIC_FILES_INDEX} are expanded. Files missing from the table
+	// are still served from disk. Default: none (everything from disk).
+	FilesIndex string `json:"files_index,omitempty"`
+
 	root     *os.Root
+	files    *files
+	filesErr error
 	hidden   map[string]bool
 	rewrites []compiledRewrite
 }
@@ -91,9 +101,16 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-// Provision opens the root directory.
-func (h *Handler) Provision(caddy.Context) error {
-	return h.setup()
+// Provision opens the root directory and loads the file table.
+func (h *Handler) Provision(ctx caddy.Context) error {
+	h.FilesIndex = caddy.NewReplacer().ReplaceAll(h.FilesIndex, "")
+	if err := h.setup(); err != nil {
+		return err
+	}
+	if h.FilesIndex != "" && h.files == nil {
+		ctx.Logger().Warn("file table not used", zap.String("file", h.FilesIndex), zap.Error(h.filesErr))
+	}
+	return nil
 }
 
 func (h *Handler) setup() error {
@@ -123,6 +140,10 @@ func (h *Handler) setup() error {
 		return fmt.Errorf("opening the site root: %w", err)
 	}
 	h.root = root
+	h.files, h.filesErr = nil, nil
+	if h.FilesIndex != "" {
+		h.files, h.filesErr = loadFiles(h.FilesIndex, h.Root, h.Charset)
+	}
 	return nil
 }
 
@@ -149,6 +170,7 @@ func (h *Handler) Validate() error {
 
 // Cleanup closes the root directory.
 func (h *Handler) Cleanup() error {
+	h.files.close()
 	if h.root != nil {
 		return h.root.Close()
 	}
@@ -266,6 +288,9 @@ func (h *Handler) rewrite(urlPath string) string {
 }
 
 func (h *Handler) isFile(name string) bool {
+	if t := h.files; t != nil && t.entries[name] != nil {
+		return true
+	}
 	info, ok := h.lookup(name)
 	return ok && info.Mode().IsRegular()
 }
@@ -300,6 +325,16 @@ func (h *Handler) cleanPath(urlPath string) (name string, dirSlash bool, ok bool
 // lookup stats name inside the root; a name that does not exist, cannot be
 // read, or escapes the root through a link is reported as missing.
 func (h *Handler) lookup(name string) (fs.FileInfo, bool) {
+	if t := h.files; t != nil {
+		if t.entries[name] != nil {
+			return fileInfo{}, true
+		}
+		if t.dirs[name] {
+			return fileInfo{dir: true}, true
+		}
+		// Not in the table: a file added since the build, or one the walk
+		// left out; the disk decides.
+	}
 	info, err := h.root.Stat(name)
 	if err != nil {
 		return nil, false
@@ -308,6 +343,11 @@ func (h *Handler) lookup(name string) (fs.FileInfo, bool) {
 }
 
 func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string) error {
+	if h.files != nil {
+		if e := h.files.entries[name]; e != nil && h.serveEntry(w, r, e) {
+			return nil
+		}
+	}
 	f, info, err := h.openFile(name)
 	if err != nil {
 		return h.notFound(w, r)
@@ -315,7 +355,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 	defer f.Close() //nolint:errcheck // read-only file
 	w.Header().Set("Content-Type", ContentType(name, h.Charset))
 	// Image layers carry no meaningful modification times, so none is sent.
-	http.ServeContent(w, r, "", time.Time{}, io.NewSectionReader(f, 0, info.Size()))
+	http.ServeContent(w, r, "", zeroTime, io.NewSectionReader(f, 0, info.Size()))
 	return nil
 }
 
@@ -339,6 +379,9 @@ func (h *Handler) openFile(name string) (*os.File, fs.FileInfo, error) {
 // notFound writes the 404 page, keeping the status 404.
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
+	if h.NotFound != "" && h.serveNotFoundEntry(w, r) {
+		return nil
+	}
 	if h.NotFound != "" {
 		if f, info, err := h.openFile(h.NotFound); err == nil {
 			defer f.Close() //nolint:errcheck // read-only file
@@ -370,57 +413,22 @@ func redirect(w http.ResponseWriter, r *http.Request, target string, status int)
 
 // ContentType is the Content-Type for a file name: a modern table first,
 // then Go's, then application/octet-stream. Text types carry the charset.
-func ContentType(name, charset string) string {
-	ext := strings.ToLower(path.Ext(name))
-	t, ok := types[ext]
-	if !ok {
-		t = mime.TypeByExtension(ext)
-		if i := strings.IndexByte(t, ';'); i >= 0 {
-			t = t[:i]
-		}
-	}
-	switch {
-	case t == "":
-		return "application/octet-stream"
-	case charset != "" && (strings.HasPrefix(t, "text/") || strings.HasSuffix(t, "xml") || t == "text/javascript"):
-		return t + "; charset=" + charset
-	}
-	return t
-}
+func ContentType(name, charset string) string { return table.ContentType(name, charset) }
 
-var types = map[string]string{
-	".html":        "text/html",
-	".htm":         "text/html",
-	".css":         "text/css",
-	".js":          "text/javascript",
-	".mjs":         "text/javascript",
-	".json":        "application/json",
-	".map":         "application/json",
-	".webmanifest": "application/manifest+json",
-	".xml":         "application/xml",
-	".rss":         "application/rss+xml",
-	".atom":        "application/atom+xml",
-	".txt":         "text/plain",
-	".md":          "text/markdown",
-	".csv":         "text/csv",
-	".svg":         "image/svg+xml",
-	".png":         "image/png",
-	".jpg":         "image/jpeg",
-	".jpeg":        "image/jpeg",
-	".gif":         "image/gif",
-	".webp":        "image/webp",
-	".avif":        "image/avif",
-	".ico":         "image/x-icon",
-	".woff":        "font/woff",
-	".woff2":       "font/woff2",
-	".ttf":         "font/ttf",
-	".otf":         "font/otf",
-	".wasm":        "application/wasm",
-	".pdf":         "application/pdf",
-	".mp4":         "video/mp4",
-	".webm":        "video/webm",
-	".mp3":         "audio/mpeg",
-	".ogg":         "audio/ogg",
-	".wav":         "audio/wav",
-	".zip":         "application/zip",
+var zeroTime time.Time
+
+// fileInfo answers lookup from the file table: only IsDir and
+// Mode().IsRegular are used.
+type fileInfo struct{ dir bool }
+
+func (i fileInfo) Name() string       { return "" }
+func (i fileInfo) Size() int64        { return 0 }
+func (i fileInfo) ModTime() time.Time { return zeroTime }
+func (i fileInfo) IsDir() bool        { return i.dir }
+func (i fileInfo) Sys() any           { return nil }
+func (i fileInfo) Mode() fs.FileMode {
+	if i.dir {
+		return fs.ModeDir | 0o555
+	}
+	return 0o444
 }

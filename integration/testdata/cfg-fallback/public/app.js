@@ -1,0 +1,1 @@
+console.log("CFG-FALLBACK-APP-JS");

@@ -1,0 +1,95 @@
+package buildpack
+
+import (
+	"os"
+	"strings"
+
+	"github.com/hardstatic/buildpack/internal/config"
+	"github.com/hardstatic/buildpack/internal/htmlsec"
+)
+
+// SRIEnv turns build-time Subresource Integrity off when "false" (until
+// static.toml has a key for it).
+const SRIEnv = "BP_STATIC_SRI"
+
+// maxListed caps each list in the log.
+const maxListed = 20
+
+// hardenRoot runs the build-time checks and changes of internal/htmlsec on
+// the served root and logs what they did: integrity attributes on the
+// site's own scripts and stylesheets, and a warning for files that look like
+// secrets. Neither fails the build.
+func hardenRoot(abs string, cfg *config.Config, hide []string, log logger) {
+	opts := htmlsec.Options{Disabled: strings.EqualFold(strings.TrimSpace(os.Getenv(SRIEnv)), "false")}
+	for _, p := range []string{cfg.NotFound, cfg.Fallback} {
+		if p != "" {
+			opts.Anywhere = append(opts.Anywhere, p)
+		}
+	}
+	for _, rw := range cfg.Rewrites {
+		if !strings.ContainsAny(rw.To, ":*") {
+			opts.Anywhere = append(opts.Anywhere, rw.To)
+		}
+	}
+	rep, err := htmlsec.AddSRI(abs, opts)
+	switch {
+	case err != nil:
+		log.Warn("Subresource Integrity: not added: %v", err)
+	case rep.Disabled:
+		log.Step("Subresource Integrity: off (%s=false)", SRIEnv)
+	default:
+		log.Step("Subresource Integrity: added to %d script and stylesheet tags in %d of %d pages (%s=false turns it off)",
+			rep.Tags(), len(rep.Changed), rep.Pages, SRIEnv)
+		for i, c := range rep.Changed {
+			if i == maxListed {
+				log.Detail("... and %d more pages", len(rep.Changed)-maxListed)
+				break
+			}
+			log.Detail("%s: %s", c.File, strings.Join(c.Added, ", "))
+		}
+		var notes, warns []htmlsec.Skip
+		for _, s := range rep.Skipped {
+			if s.Warning {
+				warns = append(warns, s)
+			} else {
+				notes = append(notes, s)
+			}
+		}
+		for i, s := range notes {
+			if i == maxListed {
+				log.Debug("... and %d more", len(notes)-maxListed)
+				break
+			}
+			log.Debug("not added: %s", s)
+		}
+		for i, s := range warns {
+			if i == maxListed {
+				log.Warn("... and %d more tags or pages without integrity", len(warns)-maxListed)
+				break
+			}
+			log.Warn("no integrity for %s", s)
+		}
+	}
+
+	secrets, err := htmlsec.ScanSecrets(abs, htmlsec.SecretsOptions{Hide: hide})
+	if err != nil {
+		log.Warn("could not look for secrets in the site root: %v", err)
+		return
+	}
+	if len(secrets) == 0 {
+		return
+	}
+	log.Warn("the site root holds %d files that look like secrets. They are in the image; remove them from the app "+
+		"(or exclude them in project.toml) and rotate any that were served:", len(secrets))
+	for i, s := range secrets {
+		if i == maxListed {
+			log.Detail("... and %d more", len(secrets)-maxListed)
+			break
+		}
+		if s.Served {
+			log.Detail("%s: %s. SERVED to anyone at /%s", s.File, s.Kind, s.File)
+		} else {
+			log.Detail("%s: %s. Not served (a dotfile or hidden)", s.File, s.Kind)
+		}
+	}
+}

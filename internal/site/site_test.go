@@ -1,0 +1,218 @@
+package site
+
+import (
+	"crypto/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hardstatic/buildpack/internal/site/table"
+)
+
+func TestFingerprinted(t *testing.T) {
+	for name, want := range map[string]bool{
+		"app.3f9a1c2b.js":                  true, // webpack [contenthash:8]
+		"static/js/main.3f9a1c2b.chunk.js": true, // create-react-app
+		"assets/main-BxK9z2Qa.js":          true, // Vite / Rollup
+		"assets/index-DiwrgTda.css":        true, // Vite, no digit
+		"app-NVCR3ZEL.js":                  true, // esbuild
+		"index.5d8f7a2b.css":               true, // Parcel
+		"main.min.0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0.css": true, // Hugo
+		"app.js":                  false,
+		"index.html":              false,
+		"jquery-3.7.1.min.js":     false,
+		"bootstrap.bundle.min.js": false,
+		"app-settings.js":         false,
+		"App-Settings.js":         false,
+		"logo-1024x768.png":       false,
+		"photo-20240101.jpg":      false,
+		"sha256sum.txt":           false,
+		"deadbeef12.js":           false, // no name before the hash
+		"font-awesome-4.woff2":    false,
+		"README.md":               false,
+	} {
+		if got := table.Fingerprinted(name); got != want {
+			t.Errorf("Fingerprinted(%q) = %t, want %t", name, got, want)
+		}
+	}
+}
+
+func TestCacheControlFor(t *testing.T) {
+	for name, want := range map[string]string{
+		"index.html":      table.CacheHTML,
+		"a/b.htm":         table.CacheHTML,
+		"app.3f9a1c2b.js": table.CacheImmutable,
+		"app.js":          table.CacheDefault,
+		"logo.png":        table.CacheDefault,
+	} {
+		if got := table.CacheControlFor(name); got != want {
+			t.Errorf("CacheControlFor(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	base := t.TempDir()
+	root := filepath.Join(base, "public")
+	for name, body := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func randomString(t *testing.T, n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestAnalyze(t *testing.T) {
+	big := strings.Repeat("body { color: red; margin: 0 auto; }\n", 200)
+	noise := randomString(t, 4096)
+	root := writeTree(t, map[string]string{
+		"index.html":               "<!doctype html><title>home</title>",
+		"css/site.css":             big,
+		"css/copy.css":             big, // same content: compressed once
+		"noise.txt":                noise,
+		"static.toml":              "root = 'public'",
+		".env":                     "SECRET=1",
+		"sub/.hidden":              "x",
+		".well-known/security.txt": "contact",
+		".well-known/.secret":      "x",
+		"../outside.txt":           strings.Repeat("outside ", 500),
+	})
+	for link, target := range map[string]string{
+		"leak.txt":  "../outside.txt",
+		"abs.txt":   "/etc/passwd",
+		"loop":      "loop",
+		"loopdir":   ".",
+		"inside.js": "css/site.css",
+	} {
+		if err := os.Symlink(target, filepath.Join(root, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	variants := filepath.Join(t.TempDir(), "variants")
+	opts := Options{Root: root, Hide: []string{"static.toml"}, Charset: "utf-8", Variants: variants}
+	tab, st, err := Analyze(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for n := range tab.Files {
+		names = append(names, n)
+	}
+	for _, want := range []string{"index.html", "css/site.css", "css/copy.css", "noise.txt", ".well-known/security.txt", "inside.js"} {
+		if tab.Files[want] == nil {
+			t.Errorf("%s is not in the table (have %v)", want, names)
+		}
+	}
+	for _, never := range []string{"static.toml", ".env", "sub/.hidden", ".well-known/.secret", "leak.txt", "abs.txt", "loop", "loopdir", "../outside.txt"} {
+		if tab.Files[never] != nil {
+			t.Errorf("%s is in the table", never)
+		}
+	}
+	if tab.Complete {
+		t.Error("the table claims to be complete although links were left out")
+	}
+	css := tab.Files["css/site.css"]
+	if css.Type != "text/css; charset=utf-8" || css.CacheControl != table.CacheDefault || len(css.SHA256) != 64 {
+		t.Errorf("css entry: %+v", css)
+	}
+	for _, enc := range table.Encodings {
+		n := css.Encoded[enc]
+		if n <= 0 || n >= css.Size {
+			t.Errorf("css: %s variant size %d (file %d)", enc, n, css.Size)
+			continue
+		}
+		info, err := os.Stat(filepath.Join(variants, table.VariantPath(css.SHA256, enc)))
+		if err != nil || info.Size() != n {
+			t.Errorf("css: %s variant file: %v", enc, err)
+		}
+		out, _ := Compress(enc, []byte(big), nil)
+		if int64(len(out)) != n {
+			t.Errorf("css: %s variant size %d, Compress gives %d", enc, n, len(out))
+		}
+	}
+	if len(tab.Files["noise.txt"].Encoded) != 0 {
+		t.Errorf("random data kept variants that are not smaller: %v", tab.Files["noise.txt"].Encoded)
+	}
+	if len(tab.Files["index.html"].Encoded) != 0 {
+		t.Error("a file under 1 KiB was compressed")
+	}
+	// site.css, copy.css and inside.js share one content; noise.txt is another.
+	if st.New != 2 || st.Reused != 0 {
+		t.Errorf("first analysis: new %d, reused %d; want 2, 0", st.New, st.Reused)
+	}
+
+	// Unchanged: everything reused, nothing compressed.
+	tab2, st, err := Analyze(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.New != 0 || st.Reused != 2 {
+		t.Errorf("rebuild: new %d, reused %d; want 0, 2", st.New, st.Reused)
+	}
+	if tab2.Files["css/site.css"].Encoded[table.Brotli] != css.Encoded[table.Brotli] {
+		t.Error("rebuild: the reused variant sizes differ")
+	}
+
+	// One content changed: only it is compressed again, and the stale
+	// variants are removed.
+	if err := os.WriteFile(filepath.Join(root, "css/copy.css"), []byte(big+"a{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(root, "noise.txt")); err != nil {
+		t.Fatal(err)
+	}
+	_, st, err = Analyze(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.New != 1 || st.Reused != 1 {
+		t.Errorf("after an edit: new %d, reused %d; want 1, 1", st.New, st.Reused)
+	}
+	if _, err := os.Stat(filepath.Join(variants, table.VariantPath(css.SHA256, table.Brotli))); err != nil {
+		t.Errorf("a variant still in use was removed: %v", err)
+	}
+}
+
+func TestAnalyzeWithoutVariants(t *testing.T) {
+	root := writeTree(t, map[string]string{"index.html": strings.Repeat("<p>hi</p>\n", 500)})
+	tab, st, err := Analyze(Options{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tab.Complete || st.Files != 1 || len(tab.Files["index.html"].Encoded) != 0 {
+		t.Errorf("table %+v, stats %+v", tab, st)
+	}
+}
+
+func TestTableRoundTrip(t *testing.T) {
+	root := writeTree(t, map[string]string{"a/index.html": "x"})
+	tab, _, err := Analyze(Options{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), table.FileName)
+	if err := table.Write(file, tab); err != nil {
+		t.Fatal(err)
+	}
+	back, err := table.Read(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Files["a/index.html"].SHA256 != tab.Files["a/index.html"].SHA256 || len(back.Dirs) != 1 || back.Dirs[0] != "a" {
+		t.Errorf("round trip: %+v", back)
+	}
+}

@@ -1,0 +1,275 @@
+// Package table is the file table the build writes for the server: for each
+// served file its size, content hash, content type, cache policy and the
+// precompressed variants kept for it. It has no dependency on Caddy or on
+// the compressors, so both the buildpack and the server import it cheaply.
+package table
+
+import (
+	"encoding/json"
+	"fmt"
+	"mime"
+	"os"
+	"path"
+	"strings"
+)
+
+// FileName is the table's name inside the site layer.
+const FileName = "files.json"
+
+// EnvVar names the launch environment variable that points the server at
+// the table (set by the build in the site layer's launch environment).
+const EnvVar = "STATIC_FILES_INDEX"
+
+// Version is the format version; a table of another version is ignored.
+const Version = 1
+
+// Encodings, in the server's order of preference.
+const (
+	Brotli = "br"
+	Zstd   = "zstd"
+	Gzip   = "gzip"
+)
+
+// Encodings lists the content codings the build makes, preferred first.
+var Encodings = []string{Brotli, Zstd, Gzip}
+
+// Ext is the file suffix of each encoding's variant.
+var Ext = map[string]string{Brotli: ".br", Zstd: ".zst", Gzip: ".gz"}
+
+// Cache-Control values by class of file.
+const (
+	// CacheImmutable is for fingerprinted names (a content hash in the
+	// name): the URL changes whenever the content does.
+	CacheImmutable = "public, max-age=31536000, immutable"
+	// CacheHTML is for pages: always revalidated (a cheap 304 with the
+	// strong ETag), so a deploy is visible at once.
+	CacheHTML = "no-cache"
+	// CacheDefault is for other files (images, unhashed CSS/JS, fonts):
+	// stored but revalidated before each use, as for pages.
+	CacheDefault = "public, max-age=0, must-revalidate"
+)
+
+// Table describes the files of one site root.
+type Table struct {
+	Version int `json:"version"`
+	// Root is the absolute site root the table was made from.
+	Root string `json:"root"`
+	// Variants is the absolute directory holding the compressed variants,
+	// named Variants/<VariantPath>.
+	Variants string `json:"variants"`
+	// Files maps a slash-separated path relative to Root to its entry.
+	Files map[string]*File `json:"files"`
+	// Dirs lists the directories (relative to Root) the walk entered.
+	Dirs []string `json:"dirs"`
+	// Complete is true when the walk left nothing out but names the server
+	// never serves (dotfiles, hidden files): a name in neither Files nor
+	// Dirs then does not exist, and the server need not look on disk.
+	Complete bool `json:"complete"`
+}
+
+// File is one served file.
+type File struct {
+	Size int64 `json:"size"`
+	// SHA256 is the hex content hash.
+	SHA256 string `json:"sha256"`
+	// Type is the Content-Type (with the build's charset).
+	Type string `json:"type"`
+	// CacheControl is the default Cache-Control for the file.
+	CacheControl string `json:"cache_control"`
+	// Encoded maps an encoding (br, zstd, gzip) to its variant's size; only
+	// variants smaller than the file are listed.
+	Encoded map[string]int64 `json:"encoded,omitempty"`
+}
+
+// ETag is the strong entity tag of the identity representation.
+func (f *File) ETag() string { return `"` + f.SHA256[:min(32, len(f.SHA256))] + `"` }
+
+// VariantETag is the strong entity tag of an encoded representation: each
+// representation has its own tag (RFC 9110 8.8.3).
+func (f *File) VariantETag(enc string) string {
+	return `"` + f.SHA256[:min(32, len(f.SHA256))] + "-" + enc + `"`
+}
+
+// VariantPath is where the variant of content hash sum in encoding enc is
+// stored, relative to the variants directory.
+func VariantPath(sum, enc string) string {
+	return sum[:2] + "/" + sum + Ext[enc]
+}
+
+// Write stores t as JSON in file.
+func Write(file string, t *Table) error {
+	data, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(file, data, 0o644) //nolint:gosec // image files are world-readable by design
+}
+
+// Read loads a table written by Write.
+func Read(file string) (*Table, error) {
+	data, err := os.ReadFile(file) //nolint:gosec // the path comes from the launch environment
+	if err != nil {
+		return nil, err
+	}
+	var t Table
+	if err := json.Unmarshal(data, &t); err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", file, err)
+	}
+	if t.Version != Version {
+		return nil, fmt.Errorf("%s: table version %d, want %d", file, t.Version, Version)
+	}
+	for name, f := range t.Files {
+		if f == nil || len(f.SHA256) < 16 {
+			return nil, fmt.Errorf("%s: bad entry for %q", file, name)
+		}
+	}
+	return &t, nil
+}
+
+// CacheControlFor is the default Cache-Control of a file name.
+func CacheControlFor(name string) string {
+	switch ext := strings.ToLower(path.Ext(name)); {
+	case ext == ".html" || ext == ".htm":
+		return CacheHTML
+	case Fingerprinted(name):
+		return CacheImmutable
+	}
+	return CacheDefault
+}
+
+// Fingerprinted reports whether a file name carries a content hash, as
+// bundlers write them: app.3f9a1c2b.js (webpack, Parcel, CRA), main-BxK9z2Qa.js
+// (Vite/Rollup), app-NVCR3ZEL.js (esbuild), main.min.<sha256>.css (Hugo).
+// The hash must follow a separator (".", "-" or "_") after some name, so a
+// bare "deadbeef12.js" does not count.
+func Fingerprinted(name string) bool {
+	base := path.Base(name)
+	ext := path.Ext(base)
+	stem := strings.TrimSuffix(base, ext)
+	// A candidate is the text after a separator, up to the next dot.
+	for i := 1; i < len(stem); i++ {
+		if c := stem[i-1]; c != '.' && c != '-' && c != '_' {
+			continue
+		}
+		seg := stem[i:]
+		if j := strings.IndexByte(seg, '.'); j >= 0 {
+			seg = seg[:j]
+		}
+		if hashLike(seg) {
+			return true
+		}
+	}
+	return false
+}
+
+// hashLike recognises the hash alphabets bundlers use.
+func hashLike(s string) bool {
+	n := len(s)
+	if n < 8 || n > 64 {
+		return false
+	}
+	var digits, lower, upper, hexLetters, other int
+	for i := 0; i < n; i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c >= 'a' && c <= 'f':
+			lower++
+			hexLetters++
+		case c >= 'g' && c <= 'z':
+			lower++
+		case c >= 'A' && c <= 'Z':
+			upper++
+		case c == '-' || c == '_':
+			other++
+		default:
+			return false
+		}
+	}
+	switch {
+	case hexLetters+digits == n: // lowercase hex: webpack, Parcel, Hugo
+		return digits > 0 && hexLetters > 0
+	case n > 16:
+		return false
+	case upper > 0 && lower > 0: // base64url: Vite/Rollup
+		return n == 8 && (digits > 0 || upper >= 2)
+	case lower == 0 && other == 0: // base32 uppercase: esbuild
+		return n == 8 && digits > 0 && upper > 0
+	}
+	return false
+}
+
+// ContentType is the Content-Type for a file name: a modern table first,
+// then Go's, then application/octet-stream. Text types carry the charset.
+func ContentType(name, charset string) string {
+	ext := strings.ToLower(path.Ext(name))
+	t, ok := types[ext]
+	if !ok {
+		t = mime.TypeByExtension(ext)
+		if i := strings.IndexByte(t, ';'); i >= 0 {
+			t = t[:i]
+		}
+	}
+	switch {
+	case t == "":
+		return "application/octet-stream"
+	case charset != "" && (strings.HasPrefix(t, "text/") || strings.HasSuffix(t, "xml") || t == "text/javascript"):
+		return t + "; charset=" + charset
+	}
+	return t
+}
+
+// Compressible reports whether a content type is worth compressing.
+func Compressible(contentType string) bool {
+	t, _, _ := strings.Cut(contentType, ";")
+	switch {
+	case strings.HasPrefix(t, "text/"),
+		strings.HasSuffix(t, "+json"), strings.HasSuffix(t, "+xml"),
+		strings.HasSuffix(t, "/json"), strings.HasSuffix(t, "/xml"),
+		strings.HasSuffix(t, "javascript"):
+		return true
+	}
+	switch t {
+	case "image/svg+xml", "image/x-icon", "application/wasm", "font/ttf", "font/otf",
+		"application/x-font-ttf", "image/bmp", "application/vnd.ms-fontobject":
+		return true
+	}
+	return false
+}
+
+var types = map[string]string{
+	".html":        "text/html",
+	".htm":         "text/html",
+	".css":         "text/css",
+	".js":          "text/javascript",
+	".mjs":         "text/javascript",
+	".json":        "application/json",
+	".map":         "application/json",
+	".webmanifest": "application/manifest+json",
+	".xml":         "application/xml",
+	".rss":         "application/rss+xml",
+	".atom":        "application/atom+xml",
+	".txt":         "text/plain",
+	".md":          "text/markdown",
+	".csv":         "text/csv",
+	".svg":         "image/svg+xml",
+	".png":         "image/png",
+	".jpg":         "image/jpeg",
+	".jpeg":        "image/jpeg",
+	".gif":         "image/gif",
+	".webp":        "image/webp",
+	".avif":        "image/avif",
+	".ico":         "image/x-icon",
+	".woff":        "font/woff",
+	".woff2":       "font/woff2",
+	".ttf":         "font/ttf",
+	".otf":         "font/otf",
+	".wasm":        "application/wasm",
+	".pdf":         "application/pdf",
+	".mp4":         "video/mp4",
+	".webm":        "video/webm",
+	".mp3":         "audio/mpeg",
+	".ogg":         "audio/ogg",
+	".wav":         "audio/wav",
+	".zip":         "application/zip",
+}

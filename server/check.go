@@ -1,0 +1,379 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hardstatic/buildpack/internal/buildpack"
+	"github.com/hardstatic/buildpack/internal/config"
+	"github.com/hardstatic/buildpack/internal/manifest"
+	"github.com/hardstatic/buildpack/internal/policy"
+)
+
+// checkCmd validates an app's configuration the way the build does and
+// prints what the site will do: routes, header rules, and a verdict on each
+// header the Mozilla HTTP Observatory grades.
+func checkCmd() *cobra.Command {
+	var verbose bool
+	cmd := &cobra.Command{
+		Use:   "check [DIR]",
+		Short: "Validate static.toml in DIR (default .) and show the routes, header rules and security headers",
+		Long: `check plans the app in DIR (default: the working directory) the way the build does: it reads
+static.toml (or a static.json, migrated), finds the root (BP_STATIC_ROOT overrides it) and checks the
+files it names. It prints the routes in the order a request meets them, the per-path header rules,
+and a verdict on each security header the Mozilla HTTP Observatory grades. It changes no file.
+
+Exit status: 0 the configuration is valid, 1 it is not (the error says where and how to fix it),
+2 the command line is wrong.`,
+		Example:           "  static-server check\n  static-server check examples/spa",
+		Args:              appDirArg("check"),
+		ValidArgsFunction: completeDirs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := "."
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			abs, err := filepath.Abs(dir)
+			if err != nil {
+				return err
+			}
+			var plan bytes.Buffer
+			m, err := buildpack.PlanSite(abs, os.Getenv(buildpack.RootEnv), &plan)
+			if verbose {
+				_, _ = cmd.ErrOrStderr().Write(plan.Bytes())
+			}
+			if err != nil {
+				return err
+			}
+			return printCheck(cmd.OutOrStdout(), abs, m, planLine(plan.String(), "Root: "))
+		},
+	}
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "also print the build's log of the plan (on stderr)")
+	usageFlagErrors(cmd)
+	return cmd
+}
+
+// planLine is the first line of the build's log that starts with prefix,
+// without it, or "".
+func planLine(log, prefix string) string {
+	for line := range strings.SplitSeq(log, "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), prefix); ok {
+			return rest
+		}
+	}
+	return ""
+}
+
+// printCheck prints the plan; rootDetail is the build's description of the
+// root, when known.
+func printCheck(w io.Writer, appDir string, m manifest.Manifest, rootDetail string) error {
+	cfg := m.Config
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	p := &printer{w: w}
+	switch {
+	case fileExists(filepath.Join(appDir, config.FileName)):
+		p.line("Config: %s is valid", config.FileName)
+	case fileExists(filepath.Join(appDir, config.StaticJSONName)):
+		p.line("Config: %s (Heroku's format) is valid; `static-server migrate` prints the equivalent %s", config.StaticJSONName, config.FileName)
+	default:
+		p.line("Config: none (no %s: the hardened defaults)", config.FileName)
+	}
+	root := m.Root + "/"
+	if m.Root == "." || m.Root == "" {
+		root = "the app directory"
+	}
+	if rootDetail != "" {
+		p.line("Root: %s", rootDetail)
+	} else {
+		p.line("Root: %s", root)
+	}
+
+	p.line("")
+	p.line("Routes, in the order a request meets them:")
+	n := 0
+	route := func(format string, args ...any) {
+		n++
+		p.line("  %2d. %s", n, fmt.Sprintf(format, args...))
+	}
+	if cfg.HTTPSOnly {
+		route("https_only: a request marked X-Forwarded-Proto: http -> the same URL on https (301)")
+	}
+	if cfg.CanonicalHost != "" {
+		route("canonical_host: any other host -> %s, same path and query (301)", cfg.CanonicalHost)
+	}
+	if a := cfg.BasicAuth; a != nil {
+		paths := "everything except /.well-known/"
+		if len(a.Paths) > 0 {
+			paths = strings.Join(a.Paths, ", ")
+		}
+		route("basic auth (realm %q) on %s; users from $%s at launch", a.Realm, paths, a.UsersEnv)
+	}
+	for _, r := range cfg.Redirects {
+		route("redirect %s -> %s (%d)", r.From, r.To, r.Status)
+	}
+	for _, pr := range cfg.Proxies {
+		route("proxy %s -> %s (max body %s; no security headers added to its responses)", pr.From, pr.To, pr.MaxBody)
+	}
+	route("files from %s (clean_urls = %t, trailing_slash = %q; never: dotfiles except /.well-known/, %s, directory listings)",
+		root, cfg.CleanURLs, cfg.TrailingSlash, strings.Join(m.Hide, ", "))
+	for _, r := range cfg.Rewrites {
+		route("rewrite %s -> %s (200, when no file matches)", r.From, r.To)
+	}
+	if cfg.Fallback != "" {
+		route("fallback /%s (200, for GET and HEAD of paths without an extension that match nothing else)", strings.TrimPrefix(cfg.Fallback, "/"))
+	}
+	if cfg.NotFound != "" {
+		route("not found: %s (404)", cfg.NotFound)
+	} else {
+		route("not found: a plain 404 (add 404.html to the root for a custom page)")
+	}
+
+	p.line("")
+	if len(cfg.HeaderRules) == 0 {
+		p.line("Headers by path: none (every response gets the headers below)")
+	} else {
+		p.line("Headers by path (over the headers below; every matching rule applies, in order):")
+		for _, rule := range cfg.HeaderRules {
+			p.line("  %s", rule.Glob)
+			for _, h := range rule.Headers {
+				if h.Value == "" {
+					p.line("    %s: (removed)", h.Name)
+				} else {
+					p.line("    %s: %s", h.Name, h.Value)
+				}
+			}
+		}
+	}
+
+	p.line("")
+	p.line("Security headers (as graded by the Mozilla HTTP Observatory):")
+	for _, v := range Verdicts(m.Headers) {
+		p.line("  %-7s %s: %s", v.Grade, v.Header, v.Note)
+	}
+	for _, rule := range cfg.HeaderRules {
+		for _, v := range Verdicts(overlay(m.Headers, rule.Headers)) {
+			if touches(rule.Headers, v.Header) {
+				p.line("  %-7s %s on %s: %s", v.Grade, v.Header, rule.Glob, v.Note)
+			}
+		}
+	}
+	return p.err
+}
+
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) line(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format+"\n", args...)
+	}
+}
+
+func fileExists(p string) bool {
+	info, err := os.Stat(p)
+	return err == nil && info.Mode().IsRegular()
+}
+
+// overlay applies a header rule over the site-wide headers.
+func overlay(base []policy.Header, rule []config.Header) []policy.Header {
+	out := append([]policy.Header(nil), base...)
+	for _, h := range rule {
+		found := false
+		for i := range out {
+			if strings.EqualFold(out[i].Name, h.Name) {
+				out[i].Value, found = h.Value, true
+			}
+		}
+		if !found {
+			out = append(out, policy.Header{Name: h.Name, Value: h.Value})
+		}
+	}
+	return out
+}
+
+func touches(rule []config.Header, name string) bool {
+	for _, h := range rule {
+		if strings.EqualFold(h.Name, name) ||
+			(name == "X-Frame-Options" && strings.EqualFold(h.Name, "Content-Security-Policy")) {
+			return true
+		}
+	}
+	return false
+}
+
+// Verdict is a short judgement of one security header.
+type Verdict struct {
+	Grade  string // ok, weak, missing
+	Header string
+	Note   string
+}
+
+// Verdicts judges the headers the Observatory grades, in its order.
+func Verdicts(headers []policy.Header) []Verdict {
+	get := func(name string) string {
+		for _, h := range headers {
+			if strings.EqualFold(h.Name, name) {
+				return strings.TrimSpace(h.Value)
+			}
+		}
+		return ""
+	}
+	csp := get("Content-Security-Policy")
+	return []Verdict{
+		cspVerdict(csp, get("Content-Security-Policy-Report-Only")),
+		hstsVerdict(get("Strict-Transport-Security")),
+		xctoVerdict(get("X-Content-Type-Options")),
+		framingVerdict(get("X-Frame-Options"), csp),
+		referrerVerdict(get("Referrer-Policy")),
+		corpVerdict(get("Cross-Origin-Resource-Policy")),
+	}
+}
+
+func directives(csp string) map[string][]string {
+	d := map[string][]string{}
+	for part := range strings.SplitSeq(csp, ";") {
+		f := strings.Fields(strings.ToLower(part))
+		if len(f) > 0 {
+			if _, dup := d[f[0]]; !dup { // browsers use the first
+				d[f[0]] = f[1:]
+			}
+		}
+	}
+	return d
+}
+
+func cspVerdict(csp, reportOnly string) Verdict {
+	v := Verdict{Header: "Content-Security-Policy"}
+	if csp == "" {
+		v.Grade = "missing"
+		v.Note = "nothing limits where scripts load from"
+		if reportOnly != "" {
+			v.Grade, v.Note = "weak", "only Content-Security-Policy-Report-Only: violations are reported, not blocked (csp.report_only)"
+		}
+		return v
+	}
+	d := directives(csp)
+	scripts, ok := d["script-src"]
+	if !ok {
+		scripts, ok = d["default-src"]
+	}
+	if !ok {
+		return Verdict{"weak", v.Header, "no script-src or default-src: scripts load from anywhere"}
+	}
+	var problems []string
+	for _, s := range scripts {
+		switch s {
+		case "'unsafe-inline'", "'unsafe-eval'", "*", "http:", "https:", "data:":
+			problems = append(problems, s)
+		}
+	}
+	if len(problems) > 0 {
+		return Verdict{"weak", v.Header, "scripts allow " + strings.Join(problems, " ")}
+	}
+	if objs, ok := d["object-src"]; ok && !isNone(objs) {
+		return Verdict{"weak", v.Header, "object-src is not 'none'"}
+	}
+	if _, ok := d["object-src"]; !ok {
+		if !isNone(d["default-src"]) {
+			return Verdict{"weak", v.Header, "plugins (object-src) are not blocked: add object-src 'none' or default-src 'none'"}
+		}
+	}
+	return Verdict{"ok", v.Header, "enforced; no inline or eval'd script, no scheme-wide sources"}
+}
+
+func hstsVerdict(h string) Verdict {
+	v := Verdict{Header: "Strict-Transport-Security"}
+	if h == "" {
+		return Verdict{"missing", v.Header, "browsers may use plain http"}
+	}
+	for part := range strings.SplitSeq(strings.ToLower(h), ";") {
+		k, val, _ := strings.Cut(strings.TrimSpace(part), "=")
+		if k == "max-age" {
+			n, err := strconv.Atoi(strings.Trim(val, `"`))
+			switch {
+			case err != nil:
+				return Verdict{"weak", v.Header, "max-age is not a number"}
+			case n < 15768000:
+				return Verdict{"weak", v.Header, fmt.Sprintf("max-age=%d is under six months (15768000)", n)}
+			}
+			return Verdict{"ok", v.Header, fmt.Sprintf("max-age=%d (%d days)", n, n/86400)}
+		}
+	}
+	return Verdict{"weak", v.Header, "no max-age"}
+}
+
+func xctoVerdict(h string) Verdict {
+	v := Verdict{Header: "X-Content-Type-Options"}
+	switch {
+	case h == "":
+		return Verdict{"missing", v.Header, "browsers may sniff content types"}
+	case strings.EqualFold(h, "nosniff"):
+		return Verdict{"ok", v.Header, "nosniff"}
+	}
+	return Verdict{"weak", v.Header, fmt.Sprintf("%q is not nosniff", h)}
+}
+
+func framingVerdict(xfo, csp string) Verdict {
+	v := Verdict{Header: "X-Frame-Options"}
+	if fa, ok := directives(csp)["frame-ancestors"]; ok {
+		if strings.Join(fa, " ") == "*" {
+			return Verdict{"weak", v.Header, "CSP frame-ancestors * lets any site frame the pages"}
+		}
+		return Verdict{"ok", v.Header, "CSP frame-ancestors " + strings.Join(fa, " ") + " (X-Frame-Options: " + orNone(xfo) + ")"}
+	}
+	switch strings.ToUpper(xfo) {
+	case "DENY", "SAMEORIGIN":
+		return Verdict{"ok", v.Header, strings.ToUpper(xfo)}
+	case "":
+		return Verdict{"missing", v.Header, "any site can frame the pages (clickjacking)"}
+	}
+	return Verdict{"weak", v.Header, fmt.Sprintf("%q is not DENY or SAMEORIGIN", xfo)}
+}
+
+func referrerVerdict(h string) Verdict {
+	v := Verdict{Header: "Referrer-Policy"}
+	if h == "" {
+		return Verdict{"missing", v.Header, "browsers fall back to their default"}
+	}
+	// The last policy a browser understands wins.
+	parts := strings.Split(h, ",")
+	last := strings.ToLower(strings.TrimSpace(parts[len(parts)-1]))
+	switch last {
+	case "no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin":
+		return Verdict{"ok", v.Header, last}
+	}
+	return Verdict{"weak", v.Header, last + " sends full URLs, or sends them over http"}
+}
+
+func corpVerdict(h string) Verdict {
+	v := Verdict{Header: "Cross-Origin-Resource-Policy"}
+	switch strings.ToLower(h) {
+	case "same-origin", "same-site":
+		return Verdict{"ok", v.Header, strings.ToLower(h)}
+	case "cross-origin":
+		return Verdict{"weak", v.Header, "cross-origin: any site can embed the files"}
+	case "":
+		return Verdict{"missing", v.Header, "other sites can embed the files"}
+	}
+	return Verdict{"weak", v.Header, fmt.Sprintf("%q is not a valid value", h)}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func isNone(sources []string) bool { return len(sources) == 1 && sources[0] == "'none'" }
