@@ -274,7 +274,7 @@ func describeMachine(out *report) {
 	out.f("## Machine\n\n%s, %d CPUs visible (GOMAXPROCS %d)%s, Linux %s, %s, %s, %s. ",
 		cpu, runtime.NumCPU(), runtime.GOMAXPROCS(0), mem, strings.TrimSpace(string(kernel)), runtime.Version(),
 		strings.TrimSpace(string(ngx)), strings.SplitN(strings.TrimSpace(string(wrkv)), " ", 3)[:2])
-	out.f("wrk, nginx and our server share the same CPUs; the machine is shared with other work, so numbers vary by ~10-20%% between runs.\n")
+	out.f("wrk, nginx and our server share the same CPUs; the machine is shared with other work, so absolute numbers vary with its load (up to 2x between runs).\n")
 }
 
 // ---- sites ----
@@ -433,8 +433,6 @@ type server struct {
 	name string
 	url  string
 	cmd  *exec.Cmd
-	// nginx: the master's pid file
-	pidFile string
 }
 
 func (s *server) pid() int { return s.cmd.Process.Pid }

@@ -256,6 +256,15 @@ func TestPackagedImage(t *testing.T) {
 		checkDefaultHeaders(t, "GET / from the image", resp.Header)
 		resp, body = get(t, srv, "/no-such-page")
 		expectStatus(t, "/no-such-page", resp, body, http.StatusNotFound, "PLAIN-SITE-NOT-FOUND-PAGE")
+		if os.Geteuid() == 0 {
+			status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", srv.Pid))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if uid := procField(string(status), "Uid:"); len(strings.Fields(uid)) == 0 || strings.Fields(uid)[0] != strconv.Itoa(lifecycle.BuildUID) {
+				t.Errorf("the web process runs with Uid %q, want %d", uid, lifecycle.BuildUID)
+			}
+		}
 	})
 }
 
@@ -561,4 +570,14 @@ func TestPackagedArchitectures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// procField is the rest of the first line of text that starts with prefix.
+func procField(text, prefix string) string {
+	for line := range strings.SplitSeq(text, "\n") {
+		if rest, ok := strings.CutPrefix(line, prefix); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return ""
 }

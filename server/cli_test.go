@@ -70,7 +70,8 @@ Cache-Control = "public, max-age=31536000, immutable"
 `
 
 func TestCheckPrintsRoutesHeadersAndVerdicts(t *testing.T) {
-	app := writeApp(t, map[string]string{"static.toml": fullConfig, "site/index.html": "<h1>x</h1>", "site/app.js": "x"})
+	// The build would add Subresource Integrity to this script tag; check must not.
+	app := writeApp(t, map[string]string{"static.toml": fullConfig, "site/index.html": `<h1>x</h1><script src="/app.js"></script>`, "site/app.js": "x"})
 	before, err := os.ReadFile(filepath.Join(app, "site", "index.html"))
 	must(t, err)
 	out, _, _, err := execute(t, "check", app)
@@ -154,6 +155,7 @@ func TestCheckExitCodes(t *testing.T) {
 		{"serve: unknown flag", []string{"serve", "--frobnicate"}, 2, "see static-server serve --help"},
 		{"serve: two directories", []string{"serve", bad, bad}, 2, "serve takes one app directory"},
 		{"serve: bad config", []string{"serve", bad}, 1, "unknown key"},
+		{"serve: nothing", []string{"serve", "--manifest", ""}, 2, "static-server serve DIR"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, code, err := execute(t, tc.args...)

@@ -47,6 +47,10 @@ $PORT (default 8080). It changes no file (the build also adds Subresource Integr
 				fmt.Fprintf(cmd.OutOrStdout(), "Serving %s on %s (Ctrl-C to stop)\n", args[0], previewURL(os.Getenv("PORT")))
 				return run(cfg)
 			}
+			if manifestPath == "" {
+				return usageError{errors.New("nothing to serve: pass an app directory to preview it (static-server serve DIR), " +
+					"or the build's site manifest (--manifest FILE, as the image's web process does)")}
+			}
 			cfg, err := launchConfig(manifestPath, os.Getenv("PORT"), appDir())
 			if err != nil {
 				return err
@@ -111,6 +115,8 @@ func launchConfig(manifestPath, port, app string) ([]byte, error) {
 		Headers: m.Headers,
 		Config:  cfg,
 		Users:   users,
+
+		PagePolicies: m.PagePolicies,
 	})
 }
 

@@ -110,15 +110,18 @@ func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, error
 	if err := cfg.CheckFiles(abs); err != nil {
 		return manifest.Manifest{}, err
 	}
+	hide := []string{config.FileName, config.StaticJSONName}
 	if !log.planOnly { // PlanSite (static-server check, serve DIR) changes no file of the author's
-		hardenRoot(abs, cfg, []string{config.FileName, "static.json"}, log) // SRI and the secrets scan (internal/htmlsec)
+		// SRI and the secrets scan (internal/htmlsec); likely secrets are hidden.
+		hide = append(hide, hardenRoot(abs, cfg, hide, log)...)
 	}
 	m := manifest.Manifest{
 		Root:    filepath.ToSlash(root.Rel),
-		Hide:    []string{config.FileName, "static.json"},
+		Hide:    hide,
 		Headers: policy.Headers(cspOptions(cfg.CSP)),
 		Config:  cfg,
 	}
+	m.PagePolicies = pagePolicies(abs, hide, m.Headers[0], log)
 	logSite(log, cfg, m)
 	return m, nil
 }

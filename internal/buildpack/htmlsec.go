@@ -18,9 +18,10 @@ const maxListed = 20
 // hardenRoot runs the build-time checks and changes of internal/htmlsec on
 // the served root and logs what they did: integrity attributes on the
 // site's own scripts and stylesheets, and a warning for files that look like
-// secrets. Neither fails the build.
-func hardenRoot(abs string, cfg *config.Config, hide []string, log logger) {
-	opts := htmlsec.Options{Disabled: strings.EqualFold(strings.TrimSpace(os.Getenv(SRIEnv)), "false")}
+// secrets. Neither fails the build: it returns the likely secrets that the
+// server would otherwise send, so that they are hidden too.
+func hardenRoot(abs string, cfg *config.Config, hide []string, log logger) []string {
+	opts := htmlsec.Options{Disabled: !cfg.SRI || strings.EqualFold(strings.TrimSpace(os.Getenv(SRIEnv)), "false")}
 	for _, p := range []string{cfg.NotFound, cfg.Fallback} {
 		if p != "" {
 			opts.Anywhere = append(opts.Anywhere, p)
@@ -36,10 +37,10 @@ func hardenRoot(abs string, cfg *config.Config, hide []string, log logger) {
 	case err != nil:
 		log.Warn("Subresource Integrity: not added: %v", err)
 	case rep.Disabled:
-		log.Step("Subresource Integrity: off (%s=false)", SRIEnv)
+		log.Step("Subresource Integrity: off (sri = false in %s, or %s=false)", config.FileName, SRIEnv)
 	default:
-		log.Step("Subresource Integrity: added to %d script and stylesheet tags in %d of %d pages (%s=false turns it off)",
-			rep.Tags(), len(rep.Changed), rep.Pages, SRIEnv)
+		log.Step("Subresource Integrity: added to %d script and stylesheet tags in %d of %d pages (sri = false in %s turns it off)",
+			rep.Tags(), len(rep.Changed), rep.Pages, config.FileName)
 		for i, c := range rep.Changed {
 			if i == maxListed {
 				log.Detail("... and %d more pages", len(rep.Changed)-maxListed)
@@ -74,22 +75,29 @@ func hardenRoot(abs string, cfg *config.Config, hide []string, log logger) {
 	secrets, err := htmlsec.ScanSecrets(abs, htmlsec.SecretsOptions{Hide: hide})
 	if err != nil {
 		log.Warn("could not look for secrets in the site root: %v", err)
-		return
+		return nil
 	}
 	if len(secrets) == 0 {
-		return
+		return nil
 	}
-	log.Warn("the site root holds %d files that look like secrets. They are in the image; remove them from the app "+
-		"(or exclude them in project.toml) and rotate any that were served:", len(secrets))
+	log.Warn("the site root holds %d files that look like secrets. None is served, but they are in the image: "+
+		"remove them from the app (or exclude them in project.toml) and rotate any that were ever published:", len(secrets))
+	var hidden []string
 	for i, s := range secrets {
-		if i == maxListed {
-			log.Detail("... and %d more", len(secrets)-maxListed)
-			break
+		if s.Served {
+			hidden = append(hidden, s.File)
+		}
+		if i >= maxListed {
+			if i == maxListed {
+				log.Detail("... and %d more", len(secrets)-maxListed)
+			}
+			continue
 		}
 		if s.Served {
-			log.Detail("%s: %s. SERVED to anyone at /%s", s.File, s.Kind, s.File)
+			log.Detail("%s: %s. Not served: hidden by the build", s.File, s.Kind)
 		} else {
 			log.Detail("%s: %s. Not served (a dotfile or hidden)", s.File, s.Kind)
 		}
 	}
+	return hidden
 }

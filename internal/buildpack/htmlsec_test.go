@@ -28,16 +28,19 @@ func TestHardenRootLogs(t *testing.T) {
 	}
 	var out bytes.Buffer
 	t.Setenv(SRIEnv, "")
-	hardenRoot(root, config.Default(), []string{config.FileName}, logger{w: &out, debug: true})
+	hidden := hardenRoot(root, config.Default(), []string{config.FileName}, logger{w: &out, debug: true})
 	log := out.String()
+	if strings.Join(hidden, ",") != "deploy/id_rsa" {
+		t.Errorf("hidden = %v, want the private key the server would have sent", hidden)
+	}
 	for _, want := range []string{
-		"Subresource Integrity: added to 1 script and stylesheet tags in 1 of 1 pages (BP_STATIC_SRI=false turns it off)",
+		"Subresource Integrity: added to 1 script and stylesheet tags in 1 of 1 pages (sri = false in static.toml turns it off)",
 		"index.html: /app.js",
 		`not added: index.html: "https://cdn.example/x.js": another site's file`,
 		`WARNING: no integrity for index.html: "gone.js": no such file in the site (/gone.js)`,
 		"WARNING: the site root holds 2 files that look like secrets",
 		".env: an environment file (.env). Not served",
-		"deploy/id_rsa: an SSH private key (id_rsa). SERVED to anyone at /deploy/id_rsa",
+		"deploy/id_rsa: an SSH private key (id_rsa). Not served: hidden by the build",
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("the log lacks %q:\n%s", want, log)
@@ -47,7 +50,7 @@ func TestHardenRootLogs(t *testing.T) {
 	out.Reset()
 	t.Setenv(SRIEnv, "false")
 	hardenRoot(root, config.Default(), nil, logger{w: &out})
-	if !strings.Contains(out.String(), "Subresource Integrity: off (BP_STATIC_SRI=false)") {
+	if !strings.Contains(out.String(), "Subresource Integrity: off (sri = false in static.toml, or BP_STATIC_SRI=false)") {
 		t.Errorf("BP_STATIC_SRI=false: %s", out.String())
 	}
 }

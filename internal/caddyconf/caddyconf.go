@@ -42,6 +42,9 @@ type Site struct {
 	Users []Account
 	// GracePeriod is how long in-flight requests may run after SIGTERM.
 	GracePeriod time.Duration
+	// PagePolicies maps HTML files (relative to Root) to the
+	// Content-Security-Policy computed for them at build time.
+	PagePolicies map[string]string
 }
 
 // Account is one basic-auth user.
@@ -189,6 +192,8 @@ func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 		"charset":        cfg.Charset,
 		"rewrites":       rewrites,
 		"fallback":       strings.TrimPrefix(cfg.Fallback, "/"),
+		"page_policies":  site.PagePolicies,
+		"policy_header":  policyHeader(site.Headers),
 		// The build's file table (ETags, Cache-Control, precompressed
 		// variants), from the site layer's launch environment.
 		"files_index": "{env.STATIC_FILES_INDEX}",
@@ -219,20 +224,32 @@ func headersHandler(headers []policy.Header, dropServer bool) obj {
 	return obj{"handler": "headers", "response": resp}
 }
 
-// headerRoutes applies each [headers."glob"] table to matching paths.
+// headerRoutes applies each [headers."glob"] table to matching paths. The
+// handlers are deferred, and deferred handlers apply their changes from the
+// innermost (last route) outwards, so the routes are listed in reverse file
+// order: the table written last is applied last and wins.
 func headerRoutes(rules []config.HeaderRule) []obj {
 	routes := make([]obj, 0, len(rules))
-	for _, rule := range rules {
+	for i := len(rules) - 1; i >= 0; i-- {
+		rule := rules[i]
 		hs := make([]policy.Header, len(rule.Headers))
 		for i, h := range rule.Headers {
 			hs[i] = policy.Header{Name: h.Name, Value: h.Value}
 		}
 		routes = append(routes, obj{
-			"match":  []obj{{"path_regexp": obj{"pattern": pattern.GlobRegexp(rule.Glob)}}},
-			"handle": []obj{headersHandler(hs, false)},
+			"match": []obj{{"path_regexp": obj{"pattern": pattern.GlobRegexp(rule.Glob)}}},
+			// Deferred: applied when the response is written, so an author's
+			// value (or removal) wins over what a handler set, such as a
+			// page's own Content-Security-Policy or a file's Cache-Control.
+			"handle": []obj{deferred(headersHandler(hs, false))},
 		})
 	}
 	return routes
+}
+
+func deferred(h obj) obj {
+	h["response"].(obj)["deferred"] = true
+	return h
 }
 
 func redirectResponse(location string) obj {
@@ -317,6 +334,16 @@ func proxyRoute(p config.Proxy, defaults []policy.Header, globs []obj, dropAuth 
 		"handle":   handle,
 		"terminal": true,
 	}, nil
+}
+
+// policyHeader is the name the site-wide policy is sent under.
+func policyHeader(headers []policy.Header) string {
+	for _, h := range headers {
+		if strings.HasPrefix(h.Name, "Content-Security-Policy") {
+			return h.Name
+		}
+	}
+	return ""
 }
 
 func routeRegexp(r *pattern.Route) string { return r.Regexp() }

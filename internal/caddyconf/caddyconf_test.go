@@ -113,11 +113,12 @@ func TestBuild(t *testing.T) {
 			{route(2, "match", 0, "not", 0, "host"), []any{"www.example.com"}},
 			{route(2, "handle", 0, "headers", "Location"), []any{"https://www.example.com{http.request.uri}"}},
 		}},
-		{"header globs in file order", withConfig("https_only = false\n[headers.\"/**\"]\nA = \"{x}\"\n[headers.\"/*.js\"]\nA = \"\"\n"), []check{
-			{route(1, "match", 0, "path_regexp", "pattern"), "^(?:/.*)?$"},
-			{route(1, "handle", 0, "response", "set", "A"), []any{`\{x\}`}},
-			{route(2, "match", 0, "path_regexp", "pattern"), `^/[^/]*\.js$`},
-			{route(2, "handle", 0, "response", "delete"), []any{"A"}},
+		{"header globs, deferred, in reverse file order", withConfig("https_only = false\n[headers.\"/**\"]\nA = \"{x}\"\n[headers.\"/*.js\"]\nA = \"\"\n"), []check{
+			{route(2, "match", 0, "path_regexp", "pattern"), "^(?:/.*)?$"},
+			{route(2, "handle", 0, "response", "set", "A"), []any{`\{x\}`}},
+			{route(2, "handle", 0, "response", "deferred"), true},
+			{route(1, "match", 0, "path_regexp", "pattern"), `^/[^/]*\.js$`},
+			{route(1, "handle", 0, "response", "delete"), []any{"A"}},
 		}},
 		{"redirects before files", withConfig("https_only = false\n[[redirects]]\nfrom = \"/old/*\"\nto = \"/new/:splat\"\nstatus = 308\n"), []check{
 			{route(1, "handle", 0, "handler"), "static_redirects"},

@@ -83,6 +83,10 @@ type Config struct {
 	// CSP adds sources to the default Content-Security-Policy.
 	CSP CSP `toml:"-" json:"csp"`
 
+	// SRI adds integrity="sha384-..." to the site's own <script src> and
+	// <link rel=stylesheet> tags at build time. Default: true.
+	SRI bool `toml:"sri" json:"sri"`
+
 	// BasicAuth protects the site with a password, taken at launch from the
 	// environment. Default: off.
 	BasicAuth *BasicAuth `toml:"basic_auth" json:"basic_auth,omitempty"`
@@ -173,6 +177,7 @@ func Default() *Config {
 		TrailingSlash: "auto",
 		HTTPSOnly:     true,
 		Charset:       "utf-8",
+		SRI:           true,
 	}
 }
 

@@ -27,6 +27,9 @@ type Manifest struct {
 	// Config is the validated static.toml (or its defaults), with ${VAR}
 	// references still unresolved and not_found checked against the root.
 	Config *config.Config `json:"config"`
+	// PagePolicies maps HTML files (relative to Root) that need more than the
+	// site-wide Content-Security-Policy to the policy computed for them.
+	PagePolicies map[string]string `json:"page_policies,omitempty"`
 }
 
 // Write stores m as dir/site.json.

@@ -272,6 +272,10 @@ func walk(root *os.Root, dir string, hidden map[string]bool, maxFile int64, file
 		if hidden[rel] {
 			continue
 		}
+		if !table.Representable(name) {
+			st.Skipped++ // served from disk
+			continue
+		}
 		mode := e.Type()
 		var size int64
 		switch {

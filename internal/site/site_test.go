@@ -199,10 +199,18 @@ func TestAnalyzeWithoutVariants(t *testing.T) {
 }
 
 func TestTableRoundTrip(t *testing.T) {
-	root := writeTree(t, map[string]string{"a/index.html": "x"})
-	tab, _, err := Analyze(Options{Root: root})
+	root := writeTree(t, map[string]string{"a/index.html": "x", "we\tird.txt": "tab", "b/c.css": strings.Repeat("a{b:c}", 500)})
+	tab, st, err := Analyze(Options{Root: root, Charset: "utf-8", Variants: filepath.Join(t.TempDir(), "v")})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if tab.Files["we\tird.txt"] != nil || st.Skipped != 1 || tab.Complete {
+		t.Errorf("a name with a tab: in the table %t, skipped %d, complete %t", tab.Files["we\tird.txt"] != nil, st.Skipped, tab.Complete)
+	}
+	if bad := filepath.Join(t.TempDir(), "bad"); os.WriteFile(bad, []byte("{}"), 0o644) == nil {
+		if _, err := table.Read(bad); err == nil {
+			t.Error("a file that is not a table was read")
+		}
 	}
 	file := filepath.Join(t.TempDir(), table.FileName)
 	if err := table.Write(file, tab); err != nil {
@@ -212,7 +220,22 @@ func TestTableRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.Files["a/index.html"].SHA256 != tab.Files["a/index.html"].SHA256 || len(back.Dirs) != 1 || back.Dirs[0] != "a" {
+	if len(back.Files) != len(tab.Files) || len(back.Dirs) != 2 || back.Root != tab.Root || back.Variants != tab.Variants {
 		t.Errorf("round trip: %+v", back)
+	}
+	for name, f := range tab.Files {
+		g := back.Files[name]
+		if g == nil || g.SHA256 != f.SHA256 || g.Size != f.Size || g.Type != f.Type || g.CacheControl != f.CacheControl || len(g.Encoded) != len(f.Encoded) {
+			t.Errorf("%s: %+v, want %+v", name, g, f)
+			continue
+		}
+		for enc, n := range f.Encoded {
+			if g.Encoded[enc] != n {
+				t.Errorf("%s: %s size %d, want %d", name, enc, g.Encoded[enc], n)
+			}
+		}
+	}
+	if len(back.Files["b/c.css"].Encoded) != 3 {
+		t.Errorf("b/c.css variants: %v", back.Files["b/c.css"].Encoded)
 	}
 }

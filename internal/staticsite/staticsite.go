@@ -75,6 +75,15 @@ type Handler struct {
 	// are still served from disk. Default: none (everything from disk).
 	FilesIndex string `json:"files_index,omitempty"`
 
+	// PagePolicies maps HTML files, relative to Root, to the
+	// Content-Security-Policy computed for them at build time; it replaces
+	// the site-wide policy for those files. Default: none.
+	PagePolicies map[string]string `json:"page_policies,omitempty"`
+
+	// PolicyHeader is the header PagePolicies set. Default:
+	// Content-Security-Policy.
+	PolicyHeader string `json:"policy_header,omitempty"`
+
 	root     *os.Root
 	files    *files
 	filesErr error
@@ -343,6 +352,7 @@ func (h *Handler) lookup(name string) (fs.FileInfo, bool) {
 }
 
 func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string) error {
+	h.pagePolicy(w, name)
 	if h.files != nil {
 		if e := h.files.entries[name]; e != nil && h.serveEntry(w, r, e) {
 			return nil
@@ -376,8 +386,20 @@ func (h *Handler) openFile(name string) (*os.File, fs.FileInfo, error) {
 	return f, info, nil
 }
 
+// pagePolicy sends a page's own Content-Security-Policy, when it has one.
+func (h *Handler) pagePolicy(w http.ResponseWriter, name string) {
+	if p, ok := h.PagePolicies[name]; ok {
+		hdr := h.PolicyHeader
+		if hdr == "" {
+			hdr = "Content-Security-Policy"
+		}
+		w.Header().Set(hdr, p)
+	}
+}
+
 // notFound writes the 404 page, keeping the status 404.
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) error {
+	h.pagePolicy(w, h.NotFound)
 	w.Header().Set("Cache-Control", "no-store")
 	if h.NotFound != "" && h.serveNotFoundEntry(w, r) {
 		return nil

@@ -214,9 +214,9 @@ func (h *Handler) serveNotFoundEntry(w http.ResponseWriter, r *http.Request) boo
 		return false
 	}
 	hdr := w.Header()
-	if idx := -1; e.hasVariants {
+	if e.hasVariants {
 		hdr.Add("Vary", "Accept-Encoding")
-		if idx = negotiate(r.Header["Accept-Encoding"], &e.variants); idx >= 0 {
+		if idx := negotiate(r.Header["Accept-Encoding"], &e.variants); idx >= 0 {
 			if b := h.files.loadVariant(&e.variants[idx]); b != nil {
 				body = b
 				hdr["Content-Encoding"] = []string{encodings[idx]}

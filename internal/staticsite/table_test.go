@@ -325,3 +325,32 @@ func BenchmarkServeTable(b *testing.B) {
 		_ = h.ServeHTTP(rec, req, nil)
 	}
 }
+
+// BenchmarkLoadFiles10k is the start-up cost of a 10,000-file table.
+func BenchmarkLoadFiles10k(b *testing.B) {
+	root := b.TempDir()
+	for i := range 10000 {
+		p := filepath.Join(root, "d"+strconv.Itoa(i%100), "page"+strconv.Itoa(i)+".html")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	tab, _, err := analysis.Analyze(analysis.Options{Root: root})
+	if err != nil {
+		b.Fatal(err)
+	}
+	file := filepath.Join(b.TempDir(), table.FileName)
+	if err := table.Write(file, tab); err != nil {
+		b.Fatal(err)
+	}
+	info, _ := os.Stat(file)
+	b.ReportMetric(float64(info.Size()), "table-bytes")
+	for b.Loop() {
+		if _, err := loadFiles(file, root, "utf-8"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

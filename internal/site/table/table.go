@@ -5,16 +5,18 @@
 package table
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"mime"
 	"os"
 	"path"
+	"sort"
+	"strconv"
 	"strings"
 )
 
 // FileName is the table's name inside the site layer.
-const FileName = "files.json"
+const FileName = "files.tsv"
 
 // EnvVar names the launch environment variable that points the server at
 // the table (set by the build in the site layer's launch environment).
@@ -96,14 +98,53 @@ func VariantPath(sum, enc string) string {
 	return sum[:2] + "/" + sum + Ext[enc]
 }
 
-// Write stores t as JSON in file.
+// Write stores t in file, one line per entry, a format the server reads in
+// a few milliseconds for ten thousand files:
+//
+//	hardstatic-files 1
+//	root	<absolute root>
+//	variants	<absolute variants directory>
+//	complete	<true|false>
+//	d	<directory>
+//	f	<sha256>	<size>	<br>	<zstd>	<gzip>	<cache-control>	<content-type>	<name>
+//
+// Fields are tab-separated; the variant sizes are 0 when there is none.
 func Write(file string, t *Table) error {
-	data, err := json.Marshal(t)
-	if err != nil {
-		return err
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %d\n", magic, Version)
+	for _, kv := range [][2]string{{"root", t.Root}, {"variants", t.Variants}, {"complete", strconv.FormatBool(t.Complete)}} {
+		if !Representable(kv[1]) {
+			return fmt.Errorf("%s %q contains a tab or a line break", kv[0], kv[1])
+		}
+		b.WriteString(kv[0] + "\t" + kv[1] + "\n")
 	}
-	return os.WriteFile(file, data, 0o644) //nolint:gosec // image files are world-readable by design
+	for _, d := range t.Dirs {
+		if !Representable(d) {
+			return fmt.Errorf("directory %q contains a tab or a line break", d)
+		}
+		b.WriteString("d\t" + d + "\n")
+	}
+	names := make([]string, 0, len(t.Files))
+	for name := range t.Files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		f := t.Files[name]
+		if !Representable(name) || !Representable(f.Type) || !Representable(f.CacheControl) {
+			return fmt.Errorf("file %q: a field contains a tab or a line break", name)
+		}
+		fmt.Fprintf(&b, "f\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", f.SHA256, f.Size,
+			f.Encoded[Brotli], f.Encoded[Zstd], f.Encoded[Gzip], f.CacheControl, f.Type, name)
+	}
+	return os.WriteFile(file, []byte(b.String()), 0o644) //nolint:gosec // image files are world-readable by design
 }
+
+const magic = "hardstatic-files"
+
+// Representable reports whether s can be a field of the table (file names
+// with tabs or line breaks are left out of it and served from disk).
+func Representable(s string) bool { return !strings.ContainsAny(s, "\t\n\r") }
 
 // Read loads a table written by Write.
 func Read(file string) (*Table, error) {
@@ -111,19 +152,68 @@ func Read(file string) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	var t Table
-	if err := json.Unmarshal(data, &t); err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", file, err)
+	text := string(data)
+	line, text, _ := strings.Cut(text, "\n")
+	if line != fmt.Sprintf("%s %d", magic, Version) {
+		return nil, fmt.Errorf("%s: not a version %d file table", file, Version)
 	}
-	if t.Version != Version {
-		return nil, fmt.Errorf("%s: table version %d, want %d", file, t.Version, Version)
-	}
-	for name, f := range t.Files {
-		if f == nil || len(f.SHA256) < 16 {
-			return nil, fmt.Errorf("%s: bad entry for %q", file, name)
+	t := &Table{Version: Version, Files: map[string]*File{}}
+	for n := 2; text != ""; n++ {
+		line, text, _ = strings.Cut(text, "\n")
+		kind, rest, _ := strings.Cut(line, "\t")
+		switch kind {
+		case "root":
+			t.Root = rest
+		case "variants":
+			t.Variants = rest
+		case "complete":
+			t.Complete = rest == "true"
+		case "d":
+			t.Dirs = append(t.Dirs, rest)
+		case "f":
+			f, name, err := parseFile(rest)
+			if err != nil {
+				return nil, fmt.Errorf("%s:%d: %w", file, n, err)
+			}
+			t.Files[name] = f
+		case "":
+		default:
+			return nil, fmt.Errorf("%s:%d: unknown entry %q", file, n, kind)
 		}
 	}
-	return &t, nil
+	return t, nil
+}
+
+func parseFile(line string) (*File, string, error) {
+	var fields [8]string
+	for i := range 7 {
+		var ok bool
+		if fields[i], line, ok = strings.Cut(line, "\t"); !ok {
+			return nil, "", errors.New("too few fields")
+		}
+	}
+	fields[7] = line
+	f := &File{SHA256: fields[0], CacheControl: fields[5], Type: fields[6]}
+	if len(f.SHA256) < 16 || fields[7] == "" {
+		return nil, "", errors.New("bad entry")
+	}
+	var err error
+	if f.Size, err = strconv.ParseInt(fields[1], 10, 64); err != nil {
+		return nil, "", err
+	}
+	for i, field := range fields[2:5] {
+		n, err := strconv.ParseInt(field, 10, 64)
+		if err != nil {
+			return nil, "", err
+		}
+		if n > 0 {
+			if f.Encoded == nil {
+				f.Encoded = make(map[string]int64, 3)
+			}
+			f.Encoded[Encodings[i]] = n
+		}
+	}
+	return f, fields[7], nil
 }
 
 // CacheControlFor is the default Cache-Control of a file name.

@@ -1,0 +1,106 @@
+package integration
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// indexTemplate is the SPA's page: everything a strict policy would block
+// unless the build allows it page by page. %[1]s is the analytics origin.
+const indexTemplate = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>SPA</title>
+<link rel="stylesheet" href="/css/site.css">
+<style>#app { border: 1px solid #ccc; }</style>
+<script>document.documentElement.dataset.inline = "yes";</script>
+<script type="module">
+import { marker } from "/js/module.js";
+document.getElementById("module").textContent = marker;
+</script>
+<script src="%[1]s/analytics.js" defer></script>
+</head>
+<body onload="document.documentElement.dataset.scriptRan = 'yes'">
+<div id="app" style="padding: 1em">SEC-INLINE-SPA</div>
+<p id="module"></p>
+<img src="%[1]s/pixel.gif" alt="" width="1" height="1">
+</body>
+</html>
+`
+
+// A page with inline scripts and styles, a style attribute, an event
+// handler, a module script, an analytics script from another origin and its
+// beacon (declared in [csp] connect-src) loads in Chromium with no CSP
+// violation: the build computed the page's own policy. SPA routes get the
+// same page and policy; other pages keep the strict site-wide policy.
+func TestBrowserPagePolicies(t *testing.T) {
+	t.Parallel()
+	var beacons atomic.Int32
+	analytics := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		switch r.URL.Path {
+		case "/analytics.js":
+			w.Header().Set("Content-Type", "text/javascript")
+			_, _ = fmt.Fprintf(w, `fetch("http://analytics.example.test:%s/event?pageview").then((r) => r.text()).then((t) => { document.documentElement.dataset.beacon = t; });`, r.Host[strings.LastIndex(r.Host, ":")+1:])
+		case "/event":
+			beacons.Add(1)
+			_, _ = w.Write([]byte("ok"))
+		case "/pixel.gif":
+			w.Header().Set("Content-Type", "image/gif")
+			_, _ = w.Write([]byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(analytics.Close)
+	origin := "http://analytics.example.test:" + analytics.URL[strings.LastIndex(analytics.URL, ":")+1:]
+
+	ws := newWorkspace(t, "sec-inline")
+	writeFile(t, filepath.Join(ws.AppDir, "public", "index.html"), fmt.Sprintf(indexTemplate, origin))
+	detect(t, ws)
+	out := build(t, ws)
+	for _, want := range []string{
+		"Content-Security-Policy per page: 2 of 3 pages need more than the site-wide policy",
+		"index.html: script-src += 'sha256-",
+		"index.html: script-src-attr += 'unsafe-hashes' 'sha256-",
+		"index.html: style-src-attr += 'unsafe-hashes' 'sha256-",
+		"index.html: img-src += " + origin,
+		"inline event handler onload= allowed by hash",
+		"404.html: style-src += 'sha256-",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the build log lacks %q:\n%s", want, out)
+		}
+	}
+	srv := launch(t, ws, nil)
+
+	resp, _ := get(t, srv, "/plain.html")
+	if csp := resp.Header.Get("Content-Security-Policy"); strings.Contains(csp, "sha256-") || !strings.HasPrefix(csp, "default-src 'none'") {
+		t.Errorf("a page without inline code got %q", csp)
+	}
+	resp, _ = get(t, srv, "/some/client/route")
+	csp := resp.Header.Get("Content-Security-Policy")
+	if !strings.HasPrefix(csp, "default-src 'none';") || !strings.Contains(csp, "'sha256-") || strings.Contains(csp, "'unsafe-inline'") {
+		t.Errorf("the SPA route's policy: %q", csp)
+	}
+
+	browser := newBrowser(t)
+	for _, p := range []browserPage{
+		{"/", 200, "SEC-INLINE-MODULE", true},
+		{"/some/client/route", 200, "SEC-INLINE-SPA", true},
+		{"/plain", 200, "SEC-INLINE-PLAIN", false},
+		{"/missing.js", 404, "SEC-INLINE-NOT-FOUND", false},
+	} {
+		res := browser.load(t, srv.URL+p.path)
+		res.check(t, p)
+	}
+	if beacons.Load() == 0 {
+		t.Error("the analytics beacon (allowed by [csp] connect-src) never arrived")
+	}
+}
