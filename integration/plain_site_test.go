@@ -26,6 +26,23 @@ func TestPlainSite(t *testing.T) {
 	} else if !regexp.MustCompile(`(?i)app directory|app dir|\s\.(\s|$)|\./`).MatchString(rootLine) {
 		t.Errorf("build output's root line does not name the app directory: %q", rootLine)
 	}
+	// The log reads like a Paketo buildpack's: a title with the version,
+	// indented steps, what was decided and why, the security posture.
+	for _, want := range []string{
+		"Hardened Static Site Buildpack 0.1.0\n  Config: none (no static.toml; using the hardened defaults)\n",
+		"  Root: the app directory (index.html exists in the app directory)\n",
+		"  Security posture: 6 of 6 Observatory-graded headers strong",
+		"    ok  Strict-Transport-Security: max-age=63072000 (730 days)\n",
+		"  404 page: 404.html\n",
+		"  Process web: static-server serve (listens on $PORT, default 8080)\n",
+	} {
+		if !strings.Contains(buildOut, want) {
+			t.Errorf("build output lacks %q:\n%s", want, buildOut)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^  Done in \d+(\.\d+)?(ms|s)$`).MatchString(buildOut) {
+		t.Errorf("build output does not end with the build's duration:\n%s", buildOut)
+	}
 	procs, err := ws.Processes()
 	if err != nil {
 		t.Fatal(err)

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
-
-	"github.com/hardstatic/buildpack/internal/policy"
 )
 
 // execute runs the CLI in-process, as main does, and returns stdout, stderr,
@@ -224,45 +222,5 @@ func TestServePreview(t *testing.T) {
 	}
 	if got := previewURL(port); got != "http://localhost:"+port+"/" {
 		t.Errorf("previewURL = %q", got)
-	}
-}
-
-func TestVerdicts(t *testing.T) {
-	grade := func(hs ...policy.Header) map[string]string {
-		g := map[string]string{}
-		for _, v := range Verdicts(hs) {
-			g[v.Header] = v.Grade
-		}
-		return g
-	}
-	if g := grade(); g["Content-Security-Policy"] != "missing" || g["Strict-Transport-Security"] != "missing" || g["X-Frame-Options"] != "missing" {
-		t.Errorf("no headers: %v", g)
-	}
-	for _, tc := range []struct {
-		h     policy.Header
-		grade string
-	}{
-		{policy.Header{Name: "Content-Security-Policy", Value: "default-src 'self'; script-src 'self' 'unsafe-inline'"}, "weak"},
-		{policy.Header{Name: "Content-Security-Policy", Value: "default-src 'none'; script-src https:"}, "weak"},
-		{policy.Header{Name: "Content-Security-Policy", Value: "default-src 'none'; script-src 'self'"}, "ok"},
-		{policy.Header{Name: "Content-Security-Policy-Report-Only", Value: "default-src 'none'"}, "weak"},
-		{policy.Header{Name: "Strict-Transport-Security", Value: "max-age=300"}, "weak"},
-		{policy.Header{Name: "Strict-Transport-Security", Value: "max-age=31536000; includeSubDomains"}, "ok"},
-		{policy.Header{Name: "X-Content-Type-Options", Value: "nosniff"}, "ok"},
-		{policy.Header{Name: "X-Frame-Options", Value: "SAMEORIGIN"}, "ok"},
-		{policy.Header{Name: "X-Frame-Options", Value: "ALLOW-FROM x"}, "weak"},
-		{policy.Header{Name: "Referrer-Policy", Value: "unsafe-url"}, "weak"},
-		{policy.Header{Name: "Referrer-Policy", Value: "unsafe-url, no-referrer"}, "ok"},
-		{policy.Header{Name: "Cross-Origin-Resource-Policy", Value: "cross-origin"}, "weak"},
-	} {
-		name := strings.TrimSuffix(tc.h.Name, "-Report-Only")
-		if got := grade(tc.h)[name]; got != tc.grade {
-			t.Errorf("%s: %s: %q, want %q", tc.h.Name, tc.h.Value, got, tc.grade)
-		}
-	}
-	for _, v := range Verdicts(policy.Defaults()) {
-		if v.Grade != "ok" {
-			t.Errorf("the default %s is %s: %s", v.Header, v.Grade, v.Note)
-		}
 	}
 }

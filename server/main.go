@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -29,6 +30,9 @@ func rootCmd() *cobra.Command {
 	root.AddCommand(serveCmd(), hashPasswordCmd())
 	root.AddCommand(checkCmd())
 	root.AddCommand(migrateCmd())
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%w (see --help)", err)}
+	})
 	return root
 }
 
@@ -38,6 +42,11 @@ type usageError struct{ error }
 
 func exitCode(err error) int {
 	if _, ok := err.(usageError); ok {
+		return 2
+	}
+	// cobra's own errors for a command line it cannot parse.
+	if strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") ||
+		strings.Contains(err.Error(), "arg(s), received") {
 		return 2
 	}
 	return 1

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -137,4 +138,27 @@ func TestLaunchVarsAndBasicAuth(t *testing.T) {
 	if strings.Contains(string(out), "authentication") {
 		t.Fatal("BASIC_AUTH_DISABLED=true left basic auth on")
 	}
+}
+
+func TestExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{{[]string{"frob"}, 2}, {[]string{"serve", "--bogus"}, 2}, {[]string{"serve", "a", "b"}, 2}, {[]string{"migrate", "/nonexistent/static.json"}, 2}} {
+		cmd := rootCmd()
+		cmd.SetArgs(tc.args)
+		cmd.SetOut(io.Discard)
+		cmd.SetErr(io.Discard)
+		err := cmd.Execute()
+		if err == nil || exitCode(err) != tc.code {
+			t.Errorf("%v: err %v, exit code %d, want %d", tc.args, err, exitCodeOf(err), tc.code)
+		}
+	}
+}
+
+func exitCodeOf(err error) int {
+	if err == nil {
+		return 0
+	}
+	return exitCode(err)
 }

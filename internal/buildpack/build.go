@@ -15,6 +15,7 @@ import (
 
 	"github.com/hardstatic/buildpack/internal/config"
 	"github.com/hardstatic/buildpack/internal/manifest"
+	"github.com/hardstatic/buildpack/internal/pattern"
 	"github.com/hardstatic/buildpack/internal/policy"
 )
 
@@ -180,6 +181,7 @@ func logSite(log logger, cfg *config.Config, m manifest.Manifest) {
 	if m.Headers[0].Name != "Content-Security-Policy" {
 		log.Warn("csp.report_only = true: the Content-Security-Policy is reported, not enforced")
 	}
+	logPosture(log, cfg, m.Headers)
 	for _, rule := range cfg.HeaderRules {
 		log.Step("Headers for %s:", rule.Glob)
 		for _, h := range rule.Headers {
@@ -190,8 +192,9 @@ func logSite(log logger, cfg *config.Config, m manifest.Manifest) {
 			}
 		}
 	}
+	never := append(append([]string{}, m.Hide...), cfg.Hide...)
 	log.Step("Never served: dotfiles (except /.well-known/), %s, directory listings, anything outside the root",
-		strings.Join(m.Hide, ", "))
+		strings.Join(never, ", "))
 }
 
 // contributeServer copies the server binary into a cached launch layer, or
@@ -281,4 +284,34 @@ func copyFile(src, dst string, mode os.FileMode) error {
 func fileExists(p string) bool {
 	info, err := os.Stat(p)
 	return err == nil && info.Mode().IsRegular()
+}
+
+// logPosture summarises the headers of the home page the way the Mozilla
+// HTTP Observatory grades them, with a visible warning for each weakness.
+func logPosture(log logger, cfg *config.Config, site []policy.Header) {
+	headers := site
+	for _, rule := range cfg.HeaderRules {
+		if g, err := pattern.CompileGlob(rule.Glob); err == nil && g.Match("/") {
+			set := make([]policy.Header, len(rule.Headers))
+			for i, h := range rule.Headers {
+				set[i] = policy.Header(h)
+			}
+			headers = policy.Overlay(headers, set)
+		}
+	}
+	verdicts := policy.Verdicts(headers)
+	ok := 0
+	for _, v := range verdicts {
+		if v.Grade == "ok" {
+			ok++
+		}
+	}
+	log.Step("Security posture: %d of %d Observatory-graded headers strong (static-server check shows them per path)", ok, len(verdicts))
+	for _, v := range verdicts {
+		if v.Grade == "ok" {
+			log.Detail("ok  %s: %s", v.Header, v.Note)
+		} else {
+			log.Warn("%s is %s: %s", v.Header, v.Grade, v.Note)
+		}
+	}
 }

@@ -187,6 +187,7 @@ func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 		"root":           site.Root,
 		"not_found":      cfg.NotFound,
 		"hide":           site.Hide,
+		"hide_globs":     cfg.Hide,
 		"clean_urls":     cfg.CleanURLs,
 		"trailing_slash": cfg.TrailingSlash,
 		"charset":        cfg.Charset,

@@ -83,6 +83,10 @@ type Config struct {
 	// CSP adds sources to the default Content-Security-Policy.
 	CSP CSP `toml:"-" json:"csp"`
 
+	// Hide lists path globs that are never served (404), on top of dotfiles,
+	// e.g. ["/**/*.map", "/drafts/**"]. Default: none.
+	Hide []string `toml:"hide" json:"hide,omitempty"`
+
 	// SRI adds integrity="sha384-..." to the site's own <script src> and
 	// <link rel=stylesheet> tags at build time. Default: true.
 	SRI bool `toml:"sri" json:"sri"`

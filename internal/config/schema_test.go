@@ -354,3 +354,48 @@ func TestSchemaHeadersAndCSP(t *testing.T) {
 		}
 	}
 }
+
+// The README documents every static.toml key of the schema, with the
+// schema's default, in its key table; a key added to one and not the other
+// fails here.
+func TestReadmeDocumentsEverySchemaKey(t *testing.T) {
+	s := loadSchema(t)
+	readme := string(mustRead(t, filepath.Join("..", "..", "README.md")))
+	start := strings.Index(readme, "## `static.toml`")
+	if start < 0 {
+		t.Fatal("README.md has no static.toml section")
+	}
+	section := readme[start:]
+	if end := strings.Index(section[3:], "\n## "); end >= 0 {
+		section = section[:end+3]
+	}
+	rows := map[string]string{}
+	for line := range strings.SplitSeq(section, "\n") {
+		m := regexp.MustCompile("^\\| `\\[{0,2}([a-z_]+)[^`]*`").FindStringSubmatch(line)
+		if m != nil {
+			rows[m[1]] = line
+		}
+	}
+	for _, key := range sortedKeys(s.Properties) {
+		row, ok := rows[key]
+		if !ok {
+			t.Errorf("README.md's static.toml table has no row for %q", key)
+			continue
+		}
+		switch d := s.Properties[key].Default.(type) {
+		case bool:
+			if !strings.Contains(row, fmt.Sprintf("`%t`", d)) {
+				t.Errorf("README.md row for %q does not show the default %t: %s", key, d, row)
+			}
+		case string:
+			if d != "" && !strings.Contains(row, fmt.Sprintf("`%q`", d)) {
+				t.Errorf("README.md row for %q does not show the default %q: %s", key, d, row)
+			}
+		}
+	}
+	for key := range rows {
+		if _, ok := s.Properties[key]; !ok {
+			t.Errorf("README.md documents %q, which the schema does not have", key)
+		}
+	}
+}

@@ -88,6 +88,11 @@ func (c *Config) validate(keys []toml.Key) error {
 	if !validToken(c.Charset) {
 		p.add([]string{"charset"}, fmt.Sprintf("%q is not a charset name", c.Charset), `use charset = "utf-8"`)
 	}
+	for _, g := range c.Hide {
+		if _, err := pattern.CompileGlob(g); err != nil {
+			p.add([]string{"hide"}, err.Error(), `for example hide = ["/**/*.map"]`)
+		}
+	}
 	c.checkRedirects(p)
 	c.checkRewrites(p)
 	c.checkProxies(p)

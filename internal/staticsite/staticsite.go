@@ -47,6 +47,10 @@ type Handler struct {
 	// site's own configuration files. Default: none.
 	Hide []string `json:"hide,omitempty"`
 
+	// HideGlobs lists path globs ("*" within a segment, "**" any depth)
+	// that are never served. Default: none.
+	HideGlobs []string `json:"hide_globs,omitempty"`
+
 	// CleanURLs serves /about from about.html and redirects /about.html to
 	// /about. Default: false.
 	CleanURLs bool `json:"clean_urls,omitempty"`
@@ -84,11 +88,12 @@ type Handler struct {
 	// Content-Security-Policy.
 	PolicyHeader string `json:"policy_header,omitempty"`
 
-	root     *os.Root
-	files    *files
-	filesErr error
-	hidden   map[string]bool
-	rewrites []compiledRewrite
+	hideGlobs []*pattern.Glob
+	root      *os.Root
+	files     *files
+	filesErr  error
+	hidden    map[string]bool
+	rewrites  []compiledRewrite
 }
 
 // Rewrite serves To for requests matching the route pattern From.
@@ -139,6 +144,14 @@ func (h *Handler) setup() error {
 			return fmt.Errorf("rewrite: %w", err)
 		}
 		h.rewrites = append(h.rewrites, compiledRewrite{route, rw.To})
+	}
+	h.hideGlobs = h.hideGlobs[:0]
+	for _, g := range h.HideGlobs {
+		c, err := pattern.CompileGlob(g)
+		if err != nil {
+			return fmt.Errorf("hide: %w", err)
+		}
+		h.hideGlobs = append(h.hideGlobs, c)
 	}
 	h.hidden = make(map[string]bool, len(h.Hide))
 	for _, p := range h.Hide {
@@ -325,10 +338,19 @@ func (h *Handler) cleanPath(urlPath string) (name string, dirSlash bool, ok bool
 	if name == "" {
 		return ".", true, true
 	}
-	if h.hidden[name] {
+	if h.hidden[name] || h.globHidden(name) {
 		return "", false, false
 	}
 	return name, strings.HasSuffix(urlPath, "/"), true
+}
+
+func (h *Handler) globHidden(name string) bool {
+	for _, g := range h.hideGlobs {
+		if g.Match("/" + name) {
+			return true
+		}
+	}
+	return false
 }
 
 // lookup stats name inside the root; a name that does not exist, cannot be
@@ -352,6 +374,11 @@ func (h *Handler) lookup(name string) (fs.FileInfo, bool) {
 }
 
 func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string) error {
+	// The file a clean URL, index, rewrite or fallback leads to is checked
+	// too: hiding /secret.html also hides it at /secret.
+	if h.hidden[name] || h.globHidden(name) {
+		return h.notFound(w, r)
+	}
 	h.pagePolicy(w, name)
 	if h.files != nil {
 		if e := h.files.entries[name]; e != nil && h.serveEntry(w, r, e) {

@@ -216,3 +216,27 @@ func FuzzServePath(f *testing.F) {
 		}
 	})
 }
+
+func TestHideGlobs(t *testing.T) {
+	root := site(t)
+	for _, f := range []string{"app.js.map", "assets/x.css.map", "drafts/post.html"} {
+		p := filepath.Join(root, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("private"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := newHandler(t, Handler{Root: root, CleanURLs: true, HideGlobs: []string{"/**/*.map", "/drafts/**", "/about.html"}})
+	for target, want := range map[string]int{
+		"/about.html": 404, "/about": 404, "/inside": 200,
+		"/app.js.map": 404, "/assets/x.css.map": 404, "/drafts/post.html": 404, "/drafts/post": 404, "/drafts/": 404,
+	} {
+		w := httptest.NewRecorder()
+		_ = h.ServeHTTP(w, httptest.NewRequest("GET", target, nil), nil)
+		if w.Code != want || (want == 404 && strings.Contains(w.Body.String(), "private")) {
+			t.Errorf("GET %s: %d %q, want %d", target, w.Code, w.Body, want)
+		}
+	}
+}
