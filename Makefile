@@ -32,7 +32,8 @@ build: ## make the repository root a complete buildpack for this machine's archi
 	@ln -sf main bin/detect && ln -sf main bin/build
 
 run: build ## build $(EXAMPLE) through the real lifecycle and serve it on http://localhost:$(PORT)
-	$(GO) run ./integration/cmd/run-example -app $(EXAMPLE) -port $(PORT)
+	@$(GO) build -o $(TOOLS)/run-example ./integration/cmd/run-example
+	$(TOOLS)/run-example -app $(EXAMPLE) -port $(PORT)
 
 test: build test-unit test-integration ## unit and integration tests
 
