@@ -44,7 +44,7 @@ test-integration: build observatory package ## end-to-end tests through the real
 	$(GO) test -count=1 -timeout 30m ./integration/...
 
 .PHONY: bench
-bench: build ## compare the web process with nginx via the real lifecycle (root, nginx, wrk); report on stdout; BENCH_ARGS="-duration 2s" for a quick run
+bench: build ## compare the web process with nginx and stock Caddy via the real lifecycle (root, nginx, wrk); report on stdout; BENCH_ARGS="-duration 2s" for a quick run
 	$(GO) run ./bench $(BENCH_ARGS)
 
 # Targets are found in the test files' source rather than with `go test -list`,

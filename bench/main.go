@@ -1,6 +1,8 @@
 // Command bench builds sites through the real CNB lifecycle and compares the
 // buildpack's web process with nginx (gzip_static on the same precompressed
-// files) using wrk on loopback. It prints a Markdown report. Run it with
+// files) and with a stock Caddy file_server (bench/stockcaddy, a separate
+// module: encode compressing on the fly) using wrk on loopback. It prints a
+// Markdown report. Run it with
 // `make bench` as root (nginx listens on a loopback port as root; the
 // lifecycle phases and our server run as uid 1000).
 package main
@@ -9,6 +11,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -28,6 +31,7 @@ import (
 
 	"github.com/hardstatic/buildpack/integration/lifecycle"
 	"github.com/hardstatic/buildpack/internal/manifest"
+	"github.com/hardstatic/buildpack/internal/policy"
 	"github.com/hardstatic/buildpack/internal/site/table"
 )
 
@@ -38,6 +42,7 @@ var (
 	starts   = flag.Int("starts", 20, "server starts for the start-up median")
 	files10k = flag.Int("files", 10000, "files in the generated site used for build timings (0: skip)")
 	keep     = flag.Bool("keep", false, "keep the temporary directories")
+	stockLog = flag.Bool("stockcaddy-log", true, "give stock Caddy an access log to a drained pipe, as ours has (false: no access log)")
 )
 
 func main() {
@@ -143,6 +148,15 @@ func run() error {
 		return err
 	}
 	defer ngx.stop()
+	stockBin, err := buildStockCaddy(ctx, repo, tmp)
+	if err != nil {
+		return err
+	}
+	stock, err := startStockCaddy(gen, stockBin, filepath.Join(tmp, "stock-caddy"))
+	if err != nil {
+		return err
+	}
+	defer stock.stop()
 	plainSrv, err := startOurs(plain, filepath.Join(tmp, "plain.log"))
 	if err != nil {
 		return err
@@ -153,9 +167,10 @@ func run() error {
 	plainSrv.stop()
 	idleRSS := rssKB(ours.pid())
 	ngxIdle := ngx.rss()
+	stockIdle := rssKB(stock.pid())
 
 	eps := endpoints()
-	servers := []*server{ours, ngx}
+	servers := []*server{ours, ngx, stock}
 	results := map[string]map[string]*wrkResult{}
 	for _, ep := range eps {
 		results[ep.name] = map[string]*wrkResult{}
@@ -167,9 +182,10 @@ func run() error {
 	}
 	for round := 0; round < *rounds; round++ {
 		for _, ep := range eps {
-			order := servers
-			if round%2 == 1 {
-				order = []*server{servers[1], servers[0]}
+			// Rotate the servers so that each goes first in turn.
+			order := make([]*server, 0, len(servers))
+			for i := range servers {
+				order = append(order, servers[(i+round)%len(servers)])
 			}
 			for _, s := range order {
 				logf("round %d: %s on %s", round+1, ep.name, s.name)
@@ -183,20 +199,23 @@ func run() error {
 	}
 	loadRSS := peakRSSKB(ours.pid())
 	ngxLoad := ngx.rss()
+	stockLoad := peakRSSKB(stock.pid())
 
 	out.f("\n## Throughput and latency\n\n")
-	out.f("wrk -t2 -c%d -d%s --latency, loopback, %d rounds alternating the servers (mean shown). ", *conns, *duration, *rounds)
-	out.f("`bytes/resp` is wrk's transfer divided by requests (headers included). `ratio` is ours / nginx.\n\n")
-	out.f("| endpoint | server | req/s | p50 | p99 | bytes/resp | ratio req/s | ratio p99 | ratio bytes |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	out.f("wrk -t2 -c%d -d%s --latency, loopback, %d rounds rotating the servers (mean shown). ", *conns, *duration, *rounds)
+	out.f("`bytes/resp` is wrk's transfer divided by requests (headers included). ")
+	out.f("The ratio columns are ours / nginx and ours / stock Caddy (`file_server` + `headers` + `encode zstd gzip`, access log %s).\n\n", map[bool]string{true: "on", false: "off"}[*stockLog])
+	out.f("| endpoint | server | req/s | p50 | p99 | bytes/resp | req/s vs nginx | p99 vs nginx | bytes vs nginx | req/s vs stock Caddy | p99 vs stock Caddy | bytes vs stock Caddy |\n")
+	out.f("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, ep := range eps {
 		n := results[ep.name]["nginx"].mean()
+		c := results[ep.name][stockName].mean()
 		for _, s := range servers {
 			r := results[ep.name][s.name].mean()
-			ratio := ""
-			if s.name != "nginx" {
-				ratio = fmt.Sprintf("%.2fx | %.2fx | %.2fx", r.rps/n.rps, r.p99/n.p99, r.bytesPerResp/n.bytesPerResp)
-			} else {
-				ratio = " | | "
+			ratio := " | | | | | "
+			if s.name == "ours" {
+				ratio = fmt.Sprintf("%.2fx | %.2fx | %.2fx | %.2fx | %.2fx | %.2fx",
+					r.rps/n.rps, r.p99/n.p99, r.bytesPerResp/n.bytesPerResp, r.rps/c.rps, r.p99/c.p99, r.bytesPerResp/c.bytesPerResp)
 			}
 			out.f("| %s | %s | %.0f | %s | %s | %.0f | %s |\n", ep.name, s.name, r.rps, ms(r.p50), ms(r.p99), r.bytesPerResp, ratio)
 		}
@@ -208,10 +227,10 @@ func run() error {
 		return err
 	}
 	out.f("\n## Start-up and memory\n\n")
-	out.f("| measure | ours | nginx |\n|---|---:|---:|\n")
-	out.f("| start-up, exec to first 200 (median of %d; min %s, max %s) | %s | |\n", *starts, ms(startAll[0]), ms(startAll[len(startAll)-1]), ms(startMedian))
-	out.f("| idle RSS after start and one request | %.1f MB | %.1f MB (master + workers) |\n", float64(idleRSS)/1024, float64(ngxIdle)/1024)
-	out.f("| RSS after the load runs (ours: peak VmHWM) | %.1f MB | %.1f MB |\n", float64(loadRSS)/1024, float64(ngxLoad)/1024)
+	out.f("| measure | ours | nginx | stock Caddy |\n|---|---:|---:|---:|\n")
+	out.f("| start-up, exec to first 200 (median of %d; min %s, max %s) | %s | | |\n", *starts, ms(startAll[0]), ms(startAll[len(startAll)-1]), ms(startMedian))
+	out.f("| idle RSS after start and one request | %.1f MB | %.1f MB (master + workers) | %.1f MB |\n", float64(idleRSS)/1024, float64(ngxIdle)/1024, float64(stockIdle)/1024)
+	out.f("| RSS after the load runs (ours, stock Caddy: peak VmHWM) | %.1f MB | %.1f MB | %.1f MB |\n", float64(loadRSS)/1024, float64(ngxLoad)/1024, float64(stockLoad)/1024)
 	if m := regexp.MustCompile(`Files: .*`).FindString(genLog); m != "" {
 		out.f("\nGenerated site build: `%s`\n", m)
 	}
@@ -397,13 +416,13 @@ func endpoints() []endpoint {
 	ae := map[string]string{"Accept-Encoding": browserAE}
 	gz := map[string]string{"Accept-Encoding": "gzip"}
 	return []endpoint{
-		{"5 KB HTML (/), browser Accept-Encoding", "/", ae, 200, map[string]string{"ours": "br", "nginx": "gzip"}},
-		{"JS bundle, browser Accept-Encoding", "/assets/app-BxK9z2Qa.js", ae, 200, map[string]string{"ours": "br", "nginx": "gzip"}},
-		{"JS bundle, Accept-Encoding: gzip", "/assets/app-BxK9z2Qa.js", gz, 200, map[string]string{"ours": "gzip", "nginx": "gzip"}},
-		{"JS bundle, no Accept-Encoding", "/assets/app-BxK9z2Qa.js", nil, 200, map[string]string{"ours": "", "nginx": ""}},
-		{"1 MB image", "/img/photo.jpg", ae, 200, map[string]string{"ours": "", "nginx": ""}},
+		{"5 KB HTML (/), browser Accept-Encoding", "/", ae, 200, map[string]string{"ours": "br", "nginx": "gzip", stockName: "zstd"}},
+		{"JS bundle, browser Accept-Encoding", "/assets/app-BxK9z2Qa.js", ae, 200, map[string]string{"ours": "br", "nginx": "gzip", stockName: "zstd"}},
+		{"JS bundle, Accept-Encoding: gzip", "/assets/app-BxK9z2Qa.js", gz, 200, map[string]string{"ours": "gzip", "nginx": "gzip", stockName: "gzip"}},
+		{"JS bundle, no Accept-Encoding", "/assets/app-BxK9z2Qa.js", nil, 200, map[string]string{"ours": "", "nginx": "", stockName: ""}},
+		{"1 MB image", "/img/photo.jpg", ae, 200, map[string]string{"ours": "", "nginx": "", stockName: ""}},
 		{"404", "/no/such/page", ae, 404, nil},
-		{"clean URL (/about)", "/about", ae, 200, map[string]string{"ours": "br", "nginx": "gzip"}},
+		{"clean URL (/about)", "/about", ae, 200, map[string]string{"ours": "br", "nginx": "gzip", stockName: "zstd"}},
 	}
 }
 
@@ -691,6 +710,168 @@ http {
 	}
 	// cmd.Wait is taken by the goroutine; stop via the process group.
 	s.cmd = &exec.Cmd{Process: cmd.Process}
+	return s, nil
+}
+
+// stockName is stock Caddy's name in the report.
+const stockName = "stock Caddy"
+
+// buildStockCaddy builds bench/stockcaddy, a separate module (Caddy's
+// file_server pulls goldmark and chroma, which stay out of the main go.mod),
+// into dir.
+func buildStockCaddy(ctx context.Context, repo, dir string) (string, error) {
+	bin := filepath.Join(dir, "stockcaddy")
+	logf("building bench/stockcaddy")
+	cmd := exec.CommandContext(ctx, "go", "build", "-C", filepath.Join(repo, "bench", "stockcaddy"), "-trimpath", "-o", bin, ".")
+	cmd.Env = append(os.Environ(), "GOWORK=off", "CGO_ENABLED=0", "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=mod"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building bench/stockcaddy: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// stockCaddyConfig is a stock Caddy file_server site, what the Caddyfile
+//
+//	root * ROOT
+//	header { SECURITY HEADERS }
+//	encode zstd gzip
+//	try_files {path} {path}.html {path}/
+//	file_server
+//	handle_errors { rewrite * /404.html; file_server }
+//
+// gives (plus `log` when logged), in JSON: no admin endpoint, no config
+// persisted, no HTTPS, no storage cleaning.
+func stockCaddyConfig(listen, root string, headers []policy.Header, logged bool) ([]byte, error) {
+	type obj = map[string]any
+	set := obj{}
+	for _, h := range headers {
+		if h.Value != "" {
+			set[h.Name] = []string{h.Value}
+		}
+	}
+	common := []obj{
+		{"handler": "vars", "root": root},
+		{"handler": "headers", "response": obj{"set": set}},
+		{"handler": "encode", "encodings": obj{"zstd": obj{}, "gzip": obj{}}, "prefer": []string{"zstd", "gzip"}},
+	}
+	path := "{http.request.uri.path}"
+	routes := []obj{
+		{"handle": common},
+		{
+			"match":  []obj{{"file": obj{"try_files": []string{path, path + ".html", path + "/"}}}},
+			"handle": []obj{{"handler": "rewrite", "uri": "{http.matchers.file.relative}"}},
+		},
+		{"handle": []obj{{"handler": "file_server"}}},
+	}
+	errorRoutes := []obj{{"handle": append(append([]obj{}, common...),
+		obj{"handler": "rewrite", "uri": "/404.html"},
+		obj{"handler": "file_server"},
+	)}}
+	srv := obj{
+		"listen":          []string{listen},
+		"automatic_https": obj{"disable": true},
+		"routes":          routes,
+		"errors":          obj{"routes": errorRoutes},
+	}
+	doc := obj{
+		"admin": obj{"disabled": true, "config": obj{"persist": false}},
+		"apps": obj{
+			"tls":  obj{"disable_storage_clean": true},
+			"http": obj{"servers": obj{"stock": srv}},
+		},
+	}
+	if logged {
+		srv["logs"] = obj{}
+		// Caddy's default encoder is JSON when the output is not a terminal.
+		doc["logging"] = obj{"logs": obj{"default": obj{"writer": obj{"output": "stdout"}}}}
+	}
+	return json.MarshalIndent(doc, "", "  ")
+}
+
+// startStockCaddy serves the built site root (the files the build wrote,
+// compressed on the fly by encode: file_server's precompressed is off, as in
+// a stock configuration) with the same security headers as ours.
+func startStockCaddy(ws *lifecycle.Workspace, bin, dir string) (*server, error) {
+	mPath, tPath, err := siteFiles(ws)
+	if err != nil {
+		return nil, err
+	}
+	m, err := manifest.Read(mPath)
+	if err != nil {
+		return nil, err
+	}
+	t, err := table.Read(tPath)
+	if err != nil {
+		return nil, err
+	}
+	// It runs as the build user, as ours does; Caddy's data and config
+	// directories (unused: nothing is persisted) are this one.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if os.Geteuid() == 0 {
+		if err := os.Chown(dir, lifecycle.BuildUID, lifecycle.BuildGID); err != nil {
+			return nil, err
+		}
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	conf, err := stockCaddyConfig(fmt.Sprintf("127.0.0.1:%d", port), t.Root, m.Headers, *stockLog)
+	if err != nil {
+		return nil, err
+	}
+	confFile := filepath.Join(dir, "caddy.json")
+	if err := os.WriteFile(confFile, conf, 0o644); err != nil {
+		return nil, err
+	}
+	// Its output (the access log) goes to a drained pipe, as ours; the
+	// beginning is kept.
+	logFile := filepath.Join(dir, "output.log")
+	lf, err := os.Create(logFile)
+	if err != nil {
+		return nil, err
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		_, _ = io.CopyN(lf, pr, 64<<10)
+		_, _ = io.Copy(io.Discard, pr)
+		_ = lf.Close()
+	}()
+	cmd := exec.Command(bin, confFile)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=" + dir, "XDG_DATA_HOME=" + dir, "XDG_CONFIG_HOME=" + dir}
+	cmd.Stdout, cmd.Stderr = pw, pw
+	cmd.SysProcAttr = buildCred()
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	_ = pw.Close()
+	exited := make(chan struct{})
+	s := &server{name: stockName, url: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd}
+	if err := waitHTTP(s.url+"/", 20*time.Second, exited); err != nil {
+		s.stop()
+		log, _ := os.ReadFile(logFile)
+		return nil, fmt.Errorf("stock Caddy: %w\n%s", err, log)
+	}
+	// The same security headers as ours.
+	resp, err := http.Get(s.url + "/")
+	if err != nil {
+		s.stop()
+		return nil, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	for _, h := range m.Headers {
+		if h.Value != "" && resp.Header.Get(h.Name) != h.Value {
+			s.stop()
+			return nil, fmt.Errorf("stock Caddy: %s is %q, want %q", h.Name, resp.Header.Get(h.Name), h.Value)
+		}
+	}
 	return s, nil
 }
 

@@ -55,7 +55,7 @@ func contributeFiles(ctx libcnb.BuildContext, m manifest.Manifest, siteLayer *li
 		var parts []string
 		for _, enc := range table.Encodings {
 			if n, ok := st.EncBytes[enc]; ok {
-				parts = append(parts, fmt.Sprintf("%s %s", enc, humanSize(n)))
+				parts = append(parts, fmt.Sprintf("%s %s", enc, site.HumanBytes(n)))
 			}
 		}
 		log.Detail("Variant bytes: %s (kept only where smaller than the file)", strings.Join(parts, ", "))
@@ -78,14 +78,4 @@ func contributeFiles(ctx libcnb.BuildContext, m manifest.Manifest, siteLayer *li
 	layer.Metadata = map[string]any{"settings": site.Settings}
 	layer.LayerTypes = libcnb.LayerTypes{Launch: true, Cache: true}
 	return layer, nil
-}
-
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

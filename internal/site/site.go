@@ -84,14 +84,15 @@ type Stats struct {
 func (s Stats) Summary() string {
 	saved := ""
 	if s.RawBytes > 0 {
-		saved = fmt.Sprintf(", %s -> %s (%.0f%% smaller)", humanBytes(s.RawBytes), humanBytes(s.BestBytes),
+		saved = fmt.Sprintf(", %s -> %s (%.0f%% smaller)", HumanBytes(s.RawBytes), HumanBytes(s.BestBytes),
 			100*(1-float64(s.BestBytes)/float64(s.RawBytes)))
 	}
 	return fmt.Sprintf("%d files, %s; %d precompressed%s; variants reused for %d, made for %d; %s",
-		s.Files, humanBytes(s.Bytes), s.Compressed, saved, s.Reused, s.New, s.Duration.Round(time.Millisecond))
+		s.Files, HumanBytes(s.Bytes), s.Compressed, saved, s.Reused, s.New, s.Duration.Round(time.Millisecond))
 }
 
-func humanBytes(n int64) string {
+// HumanBytes formats a byte count for the build log: 512 B, 1.5 KiB, 2.0 MiB.
+func HumanBytes(n int64) string {
 	switch {
 	case n >= 1<<20:
 		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
