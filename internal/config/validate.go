@@ -198,7 +198,7 @@ func checkOrigin(s string) string {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Sprintf("%q is not an http:// or https:// URL", s)
 	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+	if strings.ContainsAny(s, "?#") || u.User != nil {
 		return fmt.Sprintf("%q may not carry a query, fragment or credentials", s)
 	}
 	return ""
