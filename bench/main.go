@@ -565,19 +565,10 @@ func startOurs(ws *lifecycle.Workspace, logFile string) (*server, error) {
 	}
 	// The JSON access log goes to a pipe that is drained, as a container
 	// runtime reads stdout; its beginning is kept in logFile.
-	lf, err := os.Create(logFile)
+	pw, err := drainedLog(logFile)
 	if err != nil {
 		return nil, err
 	}
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	go func() {
-		_, _ = io.CopyN(lf, pr, 64<<10)
-		_, _ = io.Copy(io.Discard, pr)
-		_ = lf.Close()
-	}()
 	cmd := exec.Command(filepath.Join(ws.Dir, "cnb", "process", "web"))
 	cmd.Dir = ws.AppDir
 	cmd.Env = launchEnv(ws, port)
@@ -829,19 +820,10 @@ func startStockCaddy(ws *lifecycle.Workspace, bin, dir string) (*server, error) 
 	// Its output (the access log) goes to a drained pipe, as ours; the
 	// beginning is kept.
 	logFile := filepath.Join(dir, "output.log")
-	lf, err := os.Create(logFile)
+	pw, err := drainedLog(logFile)
 	if err != nil {
 		return nil, err
 	}
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	go func() {
-		_, _ = io.CopyN(lf, pr, 64<<10)
-		_, _ = io.Copy(io.Discard, pr)
-		_ = lf.Close()
-	}()
 	cmd := exec.Command(bin, confFile)
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=" + dir, "XDG_DATA_HOME=" + dir, "XDG_CONFIG_HOME=" + dir}
@@ -1011,4 +993,25 @@ func parseWrk(out string) (wrkResult, error) {
 		logf("wrk reported socket errors:\n%s", out)
 	}
 	return r, nil
+}
+
+// drainedLog returns the write end of a pipe that is read as fast as a
+// container runtime reads a process's output; the first 64 KiB are kept in
+// logFile.
+func drainedLog(logFile string) (*os.File, error) {
+	lf, err := os.Create(logFile)
+	if err != nil {
+		return nil, err
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		_ = lf.Close()
+		return nil, err
+	}
+	go func() {
+		_, _ = io.CopyN(lf, pr, 64<<10)
+		_, _ = io.Copy(io.Discard, pr)
+		_ = lf.Close()
+	}()
+	return pw, nil
 }

@@ -32,15 +32,7 @@ func newAppWorkspace(t *testing.T, app string, buildEnv map[string]string) *life
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if t.Failed() && os.Getenv("HARDSTATIC_KEEP_WORKSPACE") != "" {
-			t.Logf("workspace kept at %s", ws.Dir)
-			return
-		}
-		if err := ws.Close(); err != nil {
-			t.Errorf("removing the workspace: %v", err)
-		}
-	})
+	removeOnCleanup(t, ws)
 	return ws
 }
 

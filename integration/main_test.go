@@ -83,15 +83,7 @@ func newWorkspace(t *testing.T, fixture string) *lifecycle.Workspace {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if t.Failed() && os.Getenv("HARDSTATIC_KEEP_WORKSPACE") != "" {
-			t.Logf("workspace kept at %s", ws.Dir)
-			return
-		}
-		if err := ws.Close(); err != nil {
-			t.Errorf("removing the workspace: %v", err)
-		}
-	})
+	removeOnCleanup(t, ws)
 	return ws
 }
 
@@ -212,4 +204,19 @@ func symlink(t *testing.T, target, link string) {
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// removeOnCleanup removes the workspace when the test ends, or keeps it for
+// inspection when the test failed and HARDSTATIC_KEEP_WORKSPACE is set.
+func removeOnCleanup(t *testing.T, ws *lifecycle.Workspace) {
+	t.Helper()
+	t.Cleanup(func() {
+		if t.Failed() && os.Getenv("HARDSTATIC_KEEP_WORKSPACE") != "" {
+			t.Logf("workspace kept at %s", ws.Dir)
+			return
+		}
+		if err := ws.Close(); err != nil {
+			t.Errorf("removing the workspace: %v", err)
+		}
+	})
 }
