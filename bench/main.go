@@ -597,19 +597,25 @@ func siteFiles(ws *lifecycle.Workspace) (manifestPath, tablePath string, err err
 	return matches[0], filepath.Join(filepath.Dir(matches[0]), table.FileName), nil
 }
 
+// readSite reads the manifest and the file table the build wrote.
+func readSite(ws *lifecycle.Workspace) (manifest.Manifest, *table.Table, error) {
+	mPath, tPath, err := siteFiles(ws)
+	if err != nil {
+		return manifest.Manifest{}, nil, err
+	}
+	m, err := manifest.Read(mPath)
+	if err != nil {
+		return manifest.Manifest{}, nil, err
+	}
+	t, err := table.Read(tPath)
+	return m, t, err
+}
+
 // startNginx serves a copy of the site root (hard links) with the build's
 // gzip variants as .gz sidecars, the same security headers, gzip_static,
 // clean URLs through try_files and the 404 page.
 func startNginx(ws *lifecycle.Workspace, dir string) (*server, error) {
-	mPath, tPath, err := siteFiles(ws)
-	if err != nil {
-		return nil, err
-	}
-	m, err := manifest.Read(mPath)
-	if err != nil {
-		return nil, err
-	}
-	t, err := table.Read(tPath)
+	m, t, err := readSite(ws)
 	if err != nil {
 		return nil, err
 	}
@@ -783,15 +789,7 @@ func stockCaddyConfig(listen, root string, headers []policy.Header, logged bool)
 // compressed on the fly by encode: file_server's precompressed is off, as in
 // a stock configuration) with the same security headers as ours.
 func startStockCaddy(ws *lifecycle.Workspace, bin, dir string) (*server, error) {
-	mPath, tPath, err := siteFiles(ws)
-	if err != nil {
-		return nil, err
-	}
-	m, err := manifest.Read(mPath)
-	if err != nil {
-		return nil, err
-	}
-	t, err := table.Read(tPath)
+	m, t, err := readSite(ws)
 	if err != nil {
 		return nil, err
 	}

@@ -3,12 +3,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hardstatic/buildpack/internal/launch"
 	"github.com/hardstatic/buildpack/internal/version"
 )
 
@@ -41,7 +43,9 @@ func rootCmd() *cobra.Command {
 type usageError struct{ error }
 
 func exitCode(err error) int {
-	if _, ok := err.(usageError); ok {
+	var usage usageError
+	var launchUsage launch.UsageError
+	if errors.As(err, &usage) || errors.As(err, &launchUsage) {
 		return 2
 	}
 	// cobra's own errors for a command line it cannot parse.

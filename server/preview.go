@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hardstatic/buildpack/internal/buildpack"
+	"github.com/hardstatic/buildpack/internal/launch"
 	"github.com/hardstatic/buildpack/internal/manifest"
 )
 
@@ -76,7 +77,7 @@ func previewConfig(dir, port string, log io.Writer) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return launchConfig(file, port, abs)
+	return launch.Config(file, port, abs)
 }
 
 // previewURL is where a browser on this machine reaches the preview.

@@ -4,25 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/spf13/cobra"
 
-	// Only the Caddy modules the server uses.
-	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp"
-	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp/caddyauth"
-	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp/headers"
-	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp/requestbody"
-	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp/reverseproxy"
-	_ "github.com/caddyserver/caddy/v2/modules/logging"
-
-	"github.com/hardstatic/buildpack/internal/caddyconf"
-	"github.com/hardstatic/buildpack/internal/config"
-	"github.com/hardstatic/buildpack/internal/manifest"
-	_ "github.com/hardstatic/buildpack/internal/staticsite"
+	"github.com/hardstatic/buildpack/internal/launch"
 )
 
 func serveCmd() *cobra.Command {
@@ -51,7 +37,7 @@ $PORT (default 8080). It changes no file (the build also adds Subresource Integr
 				return usageError{errors.New("nothing to serve: pass an app directory to preview it (static-server serve DIR), " +
 					"or the build's site manifest (--manifest FILE, as the image's web process does)")}
 			}
-			cfg, err := launchConfig(manifestPath, os.Getenv("PORT"), appDir())
+			cfg, err := launch.Config(manifestPath, os.Getenv("PORT"), appDir())
 			if err != nil {
 				return err
 			}
@@ -74,118 +60,6 @@ func appDir() string {
 		return "."
 	}
 	return d
-}
-
-// launchConfig turns the manifest and the environment into Caddy JSON.
-func launchConfig(manifestPath, port, app string) ([]byte, error) {
-	if manifestPath == "" {
-		return nil, usageError{errors.New("no site manifest: pass --manifest FILE (the build writes it into the site layer)")}
-	}
-	m, err := manifest.Read(manifestPath)
-	if err != nil {
-		return nil, err
-	}
-	listen, err := listenAddress(port)
-	if err != nil {
-		return nil, err
-	}
-	root, err := filepath.Abs(filepath.Join(app, m.Root))
-	if err != nil {
-		return nil, err
-	}
-	if info, err := os.Stat(root); err != nil || !info.IsDir() {
-		return nil, fmt.Errorf("the site root %s does not exist; was the image built from this app?", root)
-	}
-	cfg := m.Config
-	hadHost := cfg.CanonicalHost != ""
-	if err := cfg.ResolveVars(os.LookupEnv); err != nil {
-		return nil, err
-	}
-	if hadHost && cfg.CanonicalHost == "" {
-		fmt.Fprintf(os.Stderr, "static-server: warning: %s canonical_host resolved to an empty string: other hosts are not redirected\n", config.FileName)
-	}
-	users, err := basicAuthUsers(cfg, os.LookupEnv)
-	if err != nil {
-		return nil, err
-	}
-	return caddyconf.Build(caddyconf.Site{
-		Listen:  listen,
-		Root:    root,
-		Hide:    m.Hide,
-		Headers: m.Headers,
-		Config:  cfg,
-		Users:   users,
-
-		PagePolicies: m.PagePolicies,
-	})
-}
-
-// basicAuthUsers reads the accounts for [basic_auth] from the environment.
-// It fails closed: a configured but missing or empty variable stops the
-// server, unless BASIC_AUTH_DISABLED=true turns basic auth off on purpose.
-func basicAuthUsers(cfg *config.Config, lookup config.Lookup) ([]caddyconf.Account, error) {
-	a := cfg.BasicAuth
-	if a == nil {
-		return nil, nil
-	}
-	if v, _ := lookup("BASIC_AUTH_DISABLED"); v == "true" || v == "1" {
-		cfg.BasicAuth = nil
-		fmt.Fprintln(os.Stderr, "static-server: BASIC_AUTH_DISABLED is set: basic auth is off")
-		return nil, nil
-	}
-	raw, ok := lookup(a.UsersEnv)
-	if !ok || strings.TrimSpace(raw) == "" {
-		return nil, fmt.Errorf("basic auth is configured in %s but %s is not set; set it to user:bcrypt-hash entries "+
-			"(make a hash with: static-server hash-password), or set BASIC_AUTH_DISABLED=true to serve without a password", config.FileName, a.UsersEnv)
-	}
-	var users []caddyconf.Account
-	seen := map[string]bool{}
-	for entry := range strings.FieldsFuncSeq(raw, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' }) {
-		entry = strings.TrimSpace(entry)
-		if entry == "" {
-			continue
-		}
-		name, hash, ok := strings.Cut(entry, ":")
-		if !ok || name == "" {
-			return nil, fmt.Errorf("%s: an entry is not user:bcrypt-hash", a.UsersEnv)
-		}
-		if !isBcrypt(hash) {
-			return nil, fmt.Errorf("%s: the password of user %q is not a bcrypt hash; plain-text passwords are refused. "+
-				"Hash it with: static-server hash-password (or htpasswd -nbB %s PASSWORD)", a.UsersEnv, name, name)
-		}
-		if seen[name] {
-			return nil, fmt.Errorf("%s: user %q appears twice", a.UsersEnv, name)
-		}
-		seen[name] = true
-		users = append(users, caddyconf.Account{Username: name, Password: hash})
-	}
-	if len(users) == 0 {
-		return nil, fmt.Errorf("%s has no user:bcrypt-hash entries", a.UsersEnv)
-	}
-	return users, nil
-}
-
-func isBcrypt(h string) bool {
-	if len(h) != 60 {
-		return false
-	}
-	for _, p := range []string{"$2a$", "$2b$", "$2y$"} {
-		if strings.HasPrefix(h, p) {
-			return true
-		}
-	}
-	return false
-}
-
-func listenAddress(port string) (string, error) {
-	if port == "" {
-		port = "8080"
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil || n < 1 || n > 65535 {
-		return "", usageError{fmt.Errorf("PORT=%q is not a port number (1-65535)", port)}
-	}
-	return ":" + port, nil
 }
 
 // run starts Caddy and blocks; SIGTERM and SIGINT drain in-flight requests

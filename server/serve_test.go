@@ -14,6 +14,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/hardstatic/buildpack/internal/config"
+	"github.com/hardstatic/buildpack/internal/launch"
 	"github.com/hardstatic/buildpack/internal/manifest"
 	"github.com/hardstatic/buildpack/internal/policy"
 )
@@ -39,7 +40,7 @@ func TestServeWithCaddy(t *testing.T) {
 	file, err := manifest.Write(app, manifest.Manifest{Root: "public", Headers: policy.Defaults(), Config: notFound("404.html")})
 	must(t, err)
 	port := freePort(t)
-	cfg, err := launchConfig(file, port, app)
+	cfg, err := launch.Config(file, port, app)
 	must(t, err)
 	must(t, caddy.Load(cfg, true))
 	t.Cleanup(func() { _ = caddy.Stop() })
@@ -79,9 +80,9 @@ func TestLaunchConfigErrors(t *testing.T) {
 		{file, "8080", "site root"},
 		{filepath.Join(app, "nope.json"), "8080", "reading the site manifest"},
 	} {
-		_, err := launchConfig(tc.manifest, tc.port, app)
+		_, err := launch.Config(tc.manifest, tc.port, app)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("launchConfig(%q, %q) = %v, want %q", tc.manifest, tc.port, err, tc.want)
+			t.Errorf("launch.Config(%q, %q) = %v, want %q", tc.manifest, tc.port, err, tc.want)
 		}
 	}
 }
@@ -110,30 +111,30 @@ func TestLaunchVarsAndBasicAuth(t *testing.T) {
 
 	t.Setenv("SITE_HOST", "")
 	os.Unsetenv("SITE_HOST") //nolint:errcheck
-	_, err = launchConfig(file, "8080", app)
+	_, err = launch.Config(file, "8080", app)
 	if err == nil || !strings.Contains(err.Error(), "static.toml key canonical_host: environment variable SITE_HOST is not set") {
 		t.Fatalf("missing variable: %v", err)
 	}
 	t.Setenv("SITE_HOST", "www.example.com")
 	t.Setenv("BASIC_AUTH_USERS", "")
-	_, err = launchConfig(file, "8080", app)
+	_, err = launch.Config(file, "8080", app)
 	if err == nil || !strings.Contains(err.Error(), "BASIC_AUTH_USERS is not set") {
 		t.Fatalf("missing users: %v", err)
 	}
 	t.Setenv("BASIC_AUTH_USERS", "alice:secret")
-	_, err = launchConfig(file, "8080", app)
+	_, err = launch.Config(file, "8080", app)
 	if err == nil || !strings.Contains(err.Error(), `the password of user "alice" is not a bcrypt hash`) {
 		t.Fatalf("plain-text password: %v", err)
 	}
 	t.Setenv("BASIC_AUTH_USERS", "alice:$2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW\nbob:$2y$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW")
-	out, err := launchConfig(file, "8080", app)
+	out, err := launch.Config(file, "8080", app)
 	must(t, err)
 	if !strings.Contains(string(out), `"username": "bob"`) || !strings.Contains(string(out), "www.example.com") {
 		t.Fatalf("config lacks users or host:\n%s", out)
 	}
 	t.Setenv("BASIC_AUTH_USERS", "")
 	t.Setenv("BASIC_AUTH_DISABLED", "true")
-	out, err = launchConfig(file, "8080", app)
+	out, err = launch.Config(file, "8080", app)
 	must(t, err)
 	if strings.Contains(string(out), "authentication") {
 		t.Fatal("BASIC_AUTH_DISABLED=true left basic auth on")

@@ -8,25 +8,16 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"syscall"
 
 	"github.com/caddyserver/caddy/v2"
 
-	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp"
-	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp/caddyauth"
-	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp/headers"
-	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp/requestbody"
-	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp/reverseproxy"
-	_ "github.com/caddyserver/caddy/v2/modules/logging"
-
-	"github.com/hardstatic/buildpack/internal/caddyconf"
-	"github.com/hardstatic/buildpack/internal/manifest"
-	_ "github.com/hardstatic/buildpack/internal/staticsite"
+	"github.com/hardstatic/buildpack/internal/launch"
 )
 
 func main() {
@@ -44,18 +35,13 @@ func main() {
 }
 
 func run(manifestPath, app, listen, cpu, heap string, noLog bool) error {
-	m, err := manifest.Read(manifestPath)
+	// The same configuration as the image's web process (launch.Config),
+	// on the port of listen.
+	_, port, err := net.SplitHostPort(listen)
 	if err != nil {
 		return err
 	}
-	root, err := filepath.Abs(filepath.Join(app, m.Root))
-	if err != nil {
-		return err
-	}
-	if err := m.Config.ResolveVars(os.LookupEnv); err != nil {
-		return err
-	}
-	cfg, err := caddyconf.Build(caddyconf.Site{Listen: listen, Root: root, Hide: m.Hide, Headers: m.Headers, Config: m.Config})
+	cfg, err := launch.Config(manifestPath, port, app)
 	if err != nil {
 		return err
 	}
