@@ -14,9 +14,11 @@ import (
 	"github.com/buildpacks/libcnb/v2"
 
 	"github.com/hardstatic/buildpack/internal/config"
+	"github.com/hardstatic/buildpack/internal/htmlsec"
 	"github.com/hardstatic/buildpack/internal/manifest"
 	"github.com/hardstatic/buildpack/internal/pattern"
 	"github.com/hardstatic/buildpack/internal/policy"
+	"github.com/hardstatic/buildpack/internal/sitefs"
 )
 
 // ServerBinary is the server program's name, in the buildpack's bin/ and in
@@ -36,7 +38,7 @@ func Build(ctx libcnb.BuildContext) (libcnb.BuildResult, error) {
 	log.Title("%s %s", ctx.Buildpack.Info.Name, ctx.Buildpack.Info.Version)
 	start := time.Now()
 
-	site, err := planSite(ctx.ApplicationPath, buildEnv(ctx.Platform.Environment, RootEnv), log)
+	site, tree, err := planSite(ctx.ApplicationPath, buildEnv(ctx.Platform.Environment, RootEnv), log)
 	if err != nil {
 		log.Step("Build failed:")
 		log.Detail("%s", err)
@@ -51,7 +53,7 @@ func Build(ctx libcnb.BuildContext) (libcnb.BuildResult, error) {
 	if err != nil {
 		return libcnb.BuildResult{}, err
 	}
-	variants, err := contributeFiles(ctx, site, &siteLayer, log)
+	variants, err := contributeFiles(ctx, site, tree, &siteLayer, log)
 	if err != nil {
 		return libcnb.BuildResult{}, err
 	}
@@ -70,11 +72,12 @@ func Build(ctx libcnb.BuildContext) (libcnb.BuildResult, error) {
 }
 
 // planSite reads the configuration and decides what is served, logging each
-// decision. Errors are the author's to fix and say how.
-func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, error) {
+// decision: one walk of the root (internal/sitefs) lists the served files,
+// which everything after it uses. Errors are the author's to fix and say how.
+func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, *sitefs.Tree, error) {
 	loaded, err := config.LoadApp(appDir)
 	if err != nil {
-		return manifest.Manifest{}, err
+		return manifest.Manifest{}, nil, err
 	}
 	cfg := loaded.Config
 	switch loaded.Source {
@@ -96,35 +99,87 @@ func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, error
 	}
 	root, ok := config.FindRoot(appDir, explicit, source)
 	if !ok {
-		return manifest.Manifest{}, fmt.Errorf("no site root: no index.html in %s or the app directory; "+
+		return manifest.Manifest{}, nil, fmt.Errorf("no site root: no index.html in %s or the app directory; "+
 			"set root in %s to the directory your site generator writes", candidates(), config.FileName)
 	}
 	abs, err := config.ResolveRoot(appDir, root)
 	if err != nil {
-		return manifest.Manifest{}, err
+		return manifest.Manifest{}, nil, err
 	}
 	log.Step("Root: %s (%s)", root.Display(), root.Reason)
 	if !fileExists(filepath.Join(abs, "index.html")) {
 		log.Warn("%s has no index.html: requests for / will get the 404 page", root.Display())
 	}
 
+	explicitNotFound := cfg.NotFound != ""
 	if err := cfg.CheckFiles(abs); err != nil {
-		return manifest.Manifest{}, err
+		return manifest.Manifest{}, nil, err
 	}
 	hide := []string{config.FileName, config.StaticJSONName}
-	if !log.planOnly { // PlanSite (static-server check, serve DIR) changes no file of the author's
-		// SRI and the secrets scan (internal/htmlsec); likely secrets are hidden.
-		hide = append(hide, hardenRoot(abs, cfg, hide, log)...)
+	tree, err := walkRoot(abs, cfg, hide)
+	if err != nil {
+		return manifest.Manifest{}, nil, err
 	}
+	if err := checkServed(cfg, tree, explicitNotFound, log); err != nil {
+		return manifest.Manifest{}, nil, err
+	}
+	hide = append(hide, hardenRoot(abs, cfg, tree, log)...)
 	m := manifest.Manifest{
 		Root:    filepath.ToSlash(root.Rel),
 		Hide:    hide,
 		Headers: policy.Headers(cspOptions(cfg.CSP)),
 		Config:  cfg,
 	}
-	m.PagePolicies = pagePolicies(abs, hide, m.Headers[0], log)
+	m.PagePolicies = pagePolicies(abs, tree, m.Headers[0], log)
 	logSite(log, cfg, m)
-	return m, nil
+	return m, tree, nil
+}
+
+// walkRoot is the one walk of the root, under the one rule of what is
+// served: dotfiles, the site's configuration, hide globs, likely secrets,
+// and links that leave the root or land on any of those are left out;
+// basic_auth.paths mark the files that need credentials.
+func walkRoot(abs string, cfg *config.Config, hide []string) (*sitefs.Tree, error) {
+	opts := sitefs.RuleOptions{Hide: hide, HideGlobs: cfg.Hide}
+	if a := cfg.BasicAuth; a != nil {
+		opts.Protect, opts.ProtectAll = a.Paths, len(a.Paths) == 0
+	}
+	rule, err := sitefs.NewRule(opts)
+	if err != nil {
+		return nil, err
+	}
+	return sitefs.Walk(abs, rule, sitefs.WalkOptions{Secret: htmlsec.SecretKind})
+}
+
+// checkServed checks that the files the configuration names are served the
+// way the server will open them, so that no image that cannot start, or
+// that shows a protected page to everyone, is produced.
+func checkServed(cfg *config.Config, tree *sitefs.Tree, explicitNotFound bool, log logger) error {
+	why := func(name string) string {
+		for _, e := range tree.Excluded {
+			if e.Name == name {
+				return e.Reason
+			}
+		}
+		return "not a file of the root"
+	}
+	var errs []error
+	if nf := cfg.NotFound; nf != "" {
+		switch f := tree.Files[nf]; {
+		case f == nil && explicitNotFound:
+			errs = append(errs, fmt.Errorf("%s: not_found = %q is never served (%s); point it at a regular file of the root", config.FileName, nf, why(nf)))
+		case f == nil:
+			log.Warn("404.html is never served (%s): 404s get a plain page", why(nf))
+			cfg.NotFound = ""
+		case f.Protected:
+			errs = append(errs, fmt.Errorf("%s: not_found = %q is protected by basic_auth.paths, but the 404 page is shown at every unknown URL; "+
+				"move it out of the protected paths", config.FileName, nf))
+		}
+	}
+	if fb := cfg.Fallback; fb != "" && tree.Files[fb] == nil {
+		errs = append(errs, fmt.Errorf("%s: fallback = %q is never served (%s); point it at a regular file of the root", config.FileName, fb, why(fb)))
+	}
+	return errors.Join(errs...)
 }
 
 func cspOptions(c config.CSP) policy.CSPOptions {

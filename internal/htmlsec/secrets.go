@@ -86,6 +86,23 @@ func isServed(name string, hidden map[string]bool) bool {
 
 // secretKind names what kind of secret the file holds, or "".
 func secretKind(r *os.Root, name string) string {
+	return SecretKind(name, head(r, name))
+}
+
+// head is the beginning of a file, or nil.
+func head(r *os.Root, name string) []byte {
+	f, err := r.Open(name)
+	if err != nil {
+		return nil
+	}
+	defer f.Close() //nolint:errcheck // read-only
+	data, _ := io.ReadAll(io.LimitReader(f, secretPeek))
+	return data
+}
+
+// SecretKind names what kind of secret a file with this name and content
+// looks like, or "". content may be nil (not read).
+func SecretKind(name string, content []byte) string {
 	base := path.Base(name)
 	lower := strings.ToLower(base)
 	ext := path.Ext(lower)
@@ -93,17 +110,17 @@ func secretKind(r *os.Root, name string) string {
 	case lower == ".env" || (strings.HasPrefix(lower, ".env.") && !isExample(lower)):
 		return "an environment file (.env)"
 	case lower == ".npmrc":
-		if contains(r, name, "_authToken", "_auth=", "_password") {
+		if contains(content, "_authToken", "_auth=", "_password") {
 			return "an npm auth token (.npmrc)"
 		}
 	case lower == ".yarnrc.yml":
-		if contains(r, name, "npmAuthToken", "npmAuthIdent") {
+		if contains(content, "npmAuthToken", "npmAuthIdent") {
 			return "a Yarn auth token (.yarnrc.yml)"
 		}
 	case lower == ".git-credentials":
 		return "Git credentials (.git-credentials)"
 	case lower == ".netrc" || lower == "_netrc":
-		if contains(r, name, "password") {
+		if contains(content, "password") {
 			return "login passwords (.netrc)"
 		}
 	case lower == ".htpasswd":
@@ -111,7 +128,7 @@ func secretKind(r *os.Root, name string) string {
 	case lower == "id_rsa" || lower == "id_dsa" || lower == "id_ecdsa" || lower == "id_ed25519":
 		return "an SSH private key (" + base + ")"
 	case ext == ".pem" || ext == ".key" || ext == ".p8":
-		if contains(r, name, "PRIVATE KEY") {
+		if contains(content, "PRIVATE KEY") {
 			return "a private key (" + base + ")"
 		}
 	case ext == ".p12" || ext == ".pfx" || ext == ".jks" || ext == ".keystore":
@@ -129,17 +146,8 @@ func isExample(name string) bool {
 	return false
 }
 
-// contains reports whether the beginning of the file holds any of subs.
-func contains(r *os.Root, name string, subs ...string) bool {
-	f, err := r.Open(name)
-	if err != nil {
-		return false
-	}
-	defer f.Close() //nolint:errcheck // read-only
-	data, err := io.ReadAll(io.LimitReader(f, secretPeek))
-	if err != nil {
-		return false
-	}
+// contains reports whether data holds any of subs.
+func contains(data []byte, subs ...string) bool {
 	for _, s := range subs {
 		if bytes.Contains(data, []byte(s)) {
 			return true
