@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -204,4 +205,46 @@ func TestProtectedFallback(t *testing.T) {
 	if resp, body := rawDo(t, srv, "GET", "/", "", ""); resp.StatusCode != http.StatusOK || !strings.Contains(body, "SEC-FB-HOME") {
 		t.Errorf("GET /: %d %.200q, want the public home page", resp.StatusCode, body)
 	}
+}
+
+// The files the configuration names are checked the way the server opens
+// them: a 404 page that is a link out of the root is dropped with a
+// warning (the image still starts), a fallback that is one fails the build
+// with the key and the reason, and no image that cannot start is produced.
+func TestConfiguredFilesCheckedAsServed(t *testing.T) {
+	t.Parallel()
+	t.Run("404.html links out", func(t *testing.T) {
+		t.Parallel()
+		ws := newWorkspace(t, "plain")
+		outside := filepath.Join(ws.Dir, "outside.html")
+		writeFile(t, outside, "SECRET-OUTSIDE-404")
+		_ = os.Remove(filepath.Join(ws.AppDir, "404.html"))
+		symlink(t, outside, filepath.Join(ws.AppDir, "404.html"))
+		detect(t, ws)
+		out := build(t, ws)
+		if !strings.Contains(out, "404.html is never served (a link that leaves the site root): 404s get a plain page") {
+			t.Errorf("the build does not warn about the 404 page:\n%s", out)
+		}
+		srv := launch(t, ws, nil)
+		resp, body := rawDo(t, srv, "GET", "/missing", "", "")
+		if resp.StatusCode != http.StatusNotFound || strings.Contains(body, "SECRET-OUTSIDE") {
+			t.Errorf("GET /missing: %d %.200q, want a plain 404", resp.StatusCode, body)
+		}
+	})
+	t.Run("fallback links out", func(t *testing.T) {
+		t.Parallel()
+		ws := newWorkspace(t, "plain")
+		outside := filepath.Join(ws.Dir, "shell.html")
+		writeFile(t, outside, "SECRET-OUTSIDE-SHELL")
+		symlink(t, outside, filepath.Join(ws.AppDir, "shell.html"))
+		writeFile(t, filepath.Join(ws.AppDir, "static.toml"), "fallback = \"/shell.html\"\n")
+		detect(t, ws)
+		out := buildFails(t, ws)
+		if !strings.Contains(out, `static.toml: fallback = "shell.html" is never served (a link that leaves the site root)`) {
+			t.Errorf("the build error does not name the key and the reason:\n%s", out)
+		}
+		if strings.Contains(out, "SECRET-OUTSIDE") {
+			t.Errorf("the build log shows the link target's content:\n%s", out)
+		}
+	})
 }
