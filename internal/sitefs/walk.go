@@ -101,18 +101,18 @@ func (w *walker) exclude(name, reason, secret string) {
 	w.tree.Excluded = append(w.tree.Excluded, Excluded{Name: name, Reason: reason, Secret: secret})
 }
 
-// dir walks the real directory real, served as name ("" for the root).
-func (w *walker) dir(name, real string, depth int) error {
-	entries, err := readDir(w.r, real)
+// dir walks the directory src, served as name ("" for the root).
+func (w *walker) dir(name, src string, depth int) error {
+	entries, err := readDir(w.r, src)
 	if err != nil {
-		if real == "." {
+		if src == "." {
 			return fmt.Errorf("reading the site root: %w", err)
 		}
 		w.exclude(name, "a directory that cannot be read", "")
 		return nil
 	}
 	for _, e := range entries {
-		served, realChild := path.Join(name, e.Name()), path.Join(real, e.Name())
+		served, realChild := path.Join(name, e.Name()), path.Join(src, e.Name())
 		if why := w.rule.Refuses(served); why != "" {
 			w.refused(served, realChild, e, why, depth)
 			continue
@@ -122,15 +122,15 @@ func (w *walker) dir(name, real string, depth int) error {
 	return nil
 }
 
-// entry adds one served name whose real path (before links) is real.
-func (w *walker) entry(served, real string, depth int) {
-	info, err := w.r.Lstat(real)
+// entry adds one served name whose src path (before links) is src.
+func (w *walker) entry(served, src string, depth int) {
+	info, err := w.r.Lstat(src)
 	if err != nil {
 		w.exclude(served, "cannot be read", "")
 		return
 	}
 	if info.Mode()&fs.ModeSymlink != 0 {
-		target, why := w.link(real)
+		target, why := w.link(src)
 		if why != "" {
 			w.exclude(served, why, "")
 			return
@@ -139,28 +139,28 @@ func (w *walker) entry(served, real string, depth int) {
 			w.exclude(served, "a link whose target cannot be read", "")
 			return
 		}
-		real = target
+		src = target
 	}
 	switch {
 	case info.IsDir():
-		if w.active[real] || depth >= maxDepth {
+		if w.active[src] || depth >= maxDepth {
 			w.exclude(served, "a link loop (a directory linked inside itself)", "")
 			return
 		}
 		w.tree.Dirs[served] = true
-		w.active[real] = true
-		_ = w.dir(served, real, depth+1)
-		delete(w.active, real)
+		w.active[src] = true
+		_ = w.dir(served, src, depth+1)
+		delete(w.active, src)
 	case info.Mode().IsRegular():
-		w.file(served, real, info.Size())
+		w.file(served, src, info.Size())
 	default:
 		w.exclude(served, "not a regular file", "")
 	}
 }
 
-// link resolves the link at real, and says why it is not served.
-func (w *walker) link(real string) (target, why string) {
-	target, err := Resolve(w.r, real)
+// link resolves the link at src, and says why it is not served.
+func (w *walker) link(src string) (target, why string) {
+	target, err := Resolve(w.r, src)
 	switch {
 	case errors.Is(err, ErrOutside):
 		return "", "a link that leaves the site root"
@@ -175,61 +175,61 @@ func (w *walker) link(real string) (target, why string) {
 	return target, ""
 }
 
-func (w *walker) file(served, real string, size int64) {
+func (w *walker) file(served, src string, size int64) {
 	if strings.ContainsAny(served, "\t\n\r") {
 		w.exclude(served, "a name with a tab or line break", "")
 		return
 	}
-	if kind := w.secret(real, size); kind != "" {
+	if kind := w.secret(src, size); kind != "" {
 		w.exclude(served, "looks like "+kind, kind)
 		return
 	}
 	protected := w.rule.Protected("/" + served)
-	if real != served && !protected && w.rule.Protected("/"+real) {
-		w.exclude(served, fmt.Sprintf("a link to the protected %s from a path basic auth does not protect", real), "")
+	if src != served && !protected && w.rule.Protected("/"+src) {
+		w.exclude(served, fmt.Sprintf("a link to the protected %s from a path basic auth does not protect", src), "")
 		return
 	}
-	w.tree.Files[served] = &File{Name: served, Target: real, Size: size, Protected: protected || w.rule.Protected("/"+real)}
+	w.tree.Files[served] = &File{Name: served, Target: src, Size: size, Protected: protected || w.rule.Protected("/"+src)}
 }
 
-// secret runs the secret check on a real file once.
-func (w *walker) secret(real string, size int64) string {
+// secret runs the secret check on a src file once.
+func (w *walker) secret(src string, size int64) string {
 	if w.opts.Secret == nil {
 		return ""
 	}
-	if kind, ok := w.secrets[real]; ok {
+	if kind, ok := w.secrets[src]; ok {
 		return kind
 	}
 	var content []byte
 	if size <= w.opts.MaxScan {
-		content, _ = readSmall(w.r, real, w.opts.MaxScan)
+		content, _ = readSmall(w.r, src, w.opts.MaxScan)
 	}
-	kind := w.opts.Secret(real, content)
-	w.secrets[real] = kind
+	kind := w.opts.Secret(src, content)
+	w.secrets[src] = kind
 	return kind
 }
 
 // refused handles a name the rule refuses: nothing under it is served, but
 // likely secrets under it are still reported (except in .git).
-func (w *walker) refused(served, real string, e fs.DirEntry, why string, depth int) {
+func (w *walker) refused(served, src string, e fs.DirEntry, why string, depth int) {
 	switch {
 	case e.Type().IsRegular():
 		info, err := e.Info()
 		if err != nil {
 			return
 		}
-		if kind := w.secret(real, info.Size()); kind != "" {
+		if kind := w.secret(src, info.Size()); kind != "" {
 			w.exclude(served, why+"; looks like "+kind, kind)
 		} else if !strings.HasPrefix(path.Base(served), ".") {
 			w.exclude(served, why, "")
 		}
 	case e.IsDir() && e.Name() != ".git" && depth < maxDepth:
-		entries, err := readDir(w.r, real)
+		entries, err := readDir(w.r, src)
 		if err != nil {
 			return
 		}
 		for _, c := range entries {
-			w.refused(path.Join(served, c.Name()), path.Join(real, c.Name()), c, why, depth+1)
+			w.refused(path.Join(served, c.Name()), path.Join(src, c.Name()), c, why, depth+1)
 		}
 	case e.Type()&fs.ModeSymlink != 0 && !strings.HasPrefix(path.Base(served), "."):
 		w.exclude(served, why, "")
@@ -278,7 +278,7 @@ func OpenRegular(r *os.Root, name string) (*os.File, error) {
 
 var errLoop = errors.New("too many levels of symbolic links")
 
-// Resolve returns the real name, inside the root, of the file that name
+// Resolve returns the src name, inside the root, of the file that name
 // leads to through symbolic links, or ErrOutside when the way leaves the
 // root. Absolute link targets are outside the root unless they name a path
 // under the root's own absolute path.
