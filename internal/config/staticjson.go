@@ -26,6 +26,9 @@ import (
 // are reported as *Error values naming the file, line and column, the key and
 // a fix; several are joined with errors.Join.
 func ParseStaticJSON(name string, data []byte) (*Config, []string, error) {
+	if len(data) > MaxFileSize {
+		return nil, nil, tooLargeError(name, len(data))
+	}
 	doc, err := readJSON(name, data)
 	if err != nil {
 		return nil, nil, err
@@ -33,11 +36,11 @@ func ParseStaticJSON(name string, data []byte) (*Config, []string, error) {
 	m := &migration{name: name, data: data, cfg: Default()}
 	if doc.kind != jsonObject {
 		m.errorAt(doc, nil, "the file must hold a JSON object", `start it with { and end it with }, e.g. {"root": "dist/"}`)
-		return nil, nil, errors.Join(m.errs...)
+		return nil, nil, joinErrors(m.errs)
 	}
 	keys := m.members(doc, nil, staticJSONKeys)
 	if len(m.errs) > 0 {
-		return nil, nil, errors.Join(m.errs...)
+		return nil, nil, joinErrors(m.errs)
 	}
 	m.root(keys["root"])
 	m.encoding(keys["encoding"])
@@ -54,7 +57,7 @@ func ParseStaticJSON(name string, data []byte) (*Config, []string, error) {
 	m.dropped(keys["worker_connections"], "worker_connections: nginx's worker_connections has no equivalent and was dropped; the server handles connections without a fixed limit per worker.")
 	m.dropped(keys["port"], "port: the server always listens on $PORT (default 8080); the port key was dropped.")
 	if len(m.errs) > 0 {
-		return nil, nil, errors.Join(m.errs...)
+		return nil, nil, joinErrors(m.errs)
 	}
 	if len(m.vars) > 0 {
 		m.note("${VAR} references in %s are carried over and resolved at launch, but where Heroku left an unset variable as literal text, here an unset variable without a default is an error at launch (write ${NAME:-default} to give one).",
@@ -107,6 +110,10 @@ func (m *migration) notMigrated(format string, args ...any) {
 
 // errorAt records an error about the value v at key.
 func (m *migration) errorAt(v *jsonValue, key []string, msg, hint string) {
+	if len(m.errs) >= maxErrors { // counted, not reported: finding the line costs a scan of the file
+		m.errs = append(m.errs, errors.New(msg))
+		return
+	}
 	m.errs = append(m.errs, &Error{File: m.name, Pos: offsetPosition(m.data, v.off), Key: jsonKeyPath(key), Msg: msg, Hint: hint})
 }
 
@@ -852,7 +859,7 @@ func readJSON(name string, data []byte) (*jsonValue, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &Error{File: name, Msg: "the file is empty", Hint: `write {} for the defaults, or e.g. {"root": "dist/"}`}
 	}
-	v, err := r.value()
+	v, err := r.value(0)
 	if err != nil {
 		return nil, err
 	}
@@ -909,10 +916,15 @@ func (r *jsonReader) syntaxError(err error, off int64) error {
 	return &Error{File: r.name, Pos: offsetPosition(r.data, off), Msg: "invalid JSON: " + msg, Hint: hint}
 }
 
-func (r *jsonReader) value() (*jsonValue, error) {
+// value reads the value that starts at the next token, depth levels of
+// objects and arrays down.
+func (r *jsonReader) value(depth int) (*jsonValue, error) {
 	tok, off, err := r.token()
 	if err != nil {
 		return nil, err
+	}
+	if d, ok := tok.(json.Delim); ok && (d == '{' || d == '[') && depth == MaxDepth {
+		return nil, tooDeepError(r.name, offsetPosition(r.data, off))
 	}
 	v := &jsonValue{off: off}
 	switch t := tok.(type) {
@@ -934,7 +946,7 @@ func (r *jsonReader) value() (*jsonValue, error) {
 					return nil, err
 				}
 				key, _ := ktok.(string)
-				val, err := r.value()
+				val, err := r.value(depth + 1)
 				if err != nil {
 					return nil, err
 				}
@@ -943,7 +955,7 @@ func (r *jsonReader) value() (*jsonValue, error) {
 		case '[':
 			v.kind = jsonArray
 			for r.dec.More() {
-				item, err := r.value()
+				item, err := r.value(depth + 1)
 				if err != nil {
 					return nil, err
 				}

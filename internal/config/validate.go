@@ -99,7 +99,7 @@ func (c *Config) validate(keys []toml.Key) error {
 	c.checkHeaders(p)
 	c.checkCSP(p, keys)
 	c.checkBasicAuth(p)
-	return errors.Join(p.errs...)
+	return joinErrors(p.errs)
 }
 
 func (c *Config) checkHost(p *problems) {
