@@ -249,6 +249,9 @@ func Parse(name string, data []byte) (*Config, error) {
 	if err := checkKeys(name, md, keys, pos); err != nil {
 		return nil, err
 	}
+	if err := checkText(name, src, pos); err != nil {
+		return nil, err
+	}
 	if _, err := toml.Decode(src, cfg); err != nil {
 		return nil, decodeError(name, err)
 	}

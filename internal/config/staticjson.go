@@ -38,6 +38,10 @@ func ParseStaticJSON(name string, data []byte) (*Config, []string, error) {
 		m.errorAt(doc, nil, "the file must hold a JSON object", `start it with { and end it with }, e.g. {"root": "dist/"}`)
 		return nil, nil, joinErrors(m.errs)
 	}
+	m.checkText(doc, nil)
+	if len(m.errs) > 0 {
+		return nil, nil, joinErrors(m.errs)
+	}
 	keys := m.members(doc, nil, staticJSONKeys)
 	if len(m.errs) > 0 {
 		return nil, nil, joinErrors(m.errs)
