@@ -82,7 +82,7 @@ func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, error
 		log.Step("Config: none (no %s; using the hardened defaults)", config.FileName)
 	case config.StaticJSONName:
 		log.Step("Config: %s (Heroku's format), migrated. The equivalent %s, to commit in its place:", config.StaticJSONName, config.FileName)
-		log.Detail("%s", strings.TrimRight(string(loaded.Migrated), "\n"))
+		log.Detail("%s", block(strings.TrimRight(string(loaded.Migrated), "\n")))
 		for _, n := range loaded.Notes {
 			log.Warn("static.json: %s", n)
 		}
@@ -194,7 +194,7 @@ func logSite(log logger, cfg *config.Config, m manifest.Manifest) {
 	}
 	never := append(append([]string{}, m.Hide...), cfg.Hide...)
 	log.Step("Never served: dotfiles (except /.well-known/), %s, directory listings, anything outside the root",
-		strings.Join(never, ", "))
+		strings.Join(escapeAll(never), ", "))
 }
 
 // contributeServer copies the server binary into a cached launch layer, or
