@@ -120,6 +120,7 @@ func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, error
 		Root:    filepath.ToSlash(root.Rel),
 		Hide:    hide,
 		Headers: policy.Headers(cspOptions(cfg.CSP)),
+		Source:  loaded.Source,
 		Config:  cfg,
 	}
 	m.PagePolicies = pagePolicies(abs, hide, m.Headers[0], log)

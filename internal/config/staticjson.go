@@ -773,7 +773,7 @@ func (m *migration) basicAuth(v, htpasswd *jsonValue) {
 		m.note("basic_auth: Heroku read BASIC_AUTH_USERNAME and BASIC_AUTH_PASSWORD (an apr1/MD5 hash) or an .htpasswd file; here the users come from %s as user:bcrypt-hash entries (e.g. the output of htpasswd -nbB user password), so set that variable with bcrypt hashes before deploying.", DefaultUsersEnv)
 		m.note("basic_auth: Heroku protected every path; here /.well-known/ stays public unless [basic_auth] paths says otherwise.")
 	} else {
-		m.note("basic_auth: Heroku also turned basic auth on whenever BASIC_AUTH_USERNAME was set; here only a [basic_auth] table does, so add one if the app relied on that variable.")
+		m.note("basic_auth: Heroku also turned basic auth on whenever BASIC_AUTH_USERNAME was set; here only a [basic_auth] table does, and the server refuses to start while BASIC_AUTH_USERNAME or BASIC_AUTH_PASSWORD is set without one: add one (and %s) if the app relied on those variables.", DefaultUsersEnv)
 	}
 	if htpasswd != nil {
 		m.note("basic_auth_htpasswd_path: %q is not read; put its users in %s with bcrypt hashes instead.", htpasswd.str, DefaultUsersEnv)
