@@ -20,7 +20,7 @@ func TestHerokuBasicAuthFailsClosed(t *testing.T) {
 		want string // "" for no error
 	}{
 		{"heroku vars set", heroku, map[string]string{"BASIC_AUTH_USERNAME": "ann", "BASIC_AUTH_PASSWORD": "$apr1$x"},
-			"BASIC_AUTH_USERNAME and BASIC_AUTH_PASSWORD is set, which password-protected this app on Heroku"},
+			"BASIC_AUTH_USERNAME and BASIC_AUTH_PASSWORD are set, which password-protected this app on Heroku"},
 		{"only the password", heroku, map[string]string{"BASIC_AUTH_PASSWORD": "x"}, "static-server hash-password"},
 		{"disabled on purpose", heroku, map[string]string{"BASIC_AUTH_USERNAME": "ann", "BASIC_AUTH_DISABLED": "true"}, ""},
 		{"no heroku vars", heroku, map[string]string{"BASIC_AUTH_USERNAME": ""}, ""},

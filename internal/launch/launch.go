@@ -104,10 +104,14 @@ func herokuBasicAuth(m manifest.Manifest, lookup config.Lookup) error {
 		fmt.Fprintf(os.Stderr, "static-server: BASIC_AUTH_DISABLED is set: %s ignored, the site is public\n", strings.Join(set, " and "))
 		return nil
 	}
-	return fmt.Errorf("%s is set, which password-protected this app on Heroku, but its %s has no basic auth, so here the site would be public. "+
+	verb := "is"
+	if len(set) > 1 {
+		verb = "are"
+	}
+	return fmt.Errorf("%s %s set, which password-protected this app on Heroku, but its %s has no basic auth, so here the site would be public. "+
 		"To protect it: add \"basic_auth\": true to %s (or a [basic_auth] table to a %s), rebuild, and set %s to user:bcrypt-hash entries "+
 		"(make one with: static-server hash-password). To serve it publicly on purpose, unset %s or set BASIC_AUTH_DISABLED=true",
-		strings.Join(set, " and "), config.StaticJSONName, config.StaticJSONName, config.FileName, config.DefaultUsersEnv, strings.Join(set, " and "))
+		strings.Join(set, " and "), verb, config.StaticJSONName, config.StaticJSONName, config.FileName, config.DefaultUsersEnv, strings.Join(set, " and "))
 }
 
 // basicAuthUsers reads the accounts for [basic_auth] from the environment.
