@@ -77,19 +77,38 @@ func hardenRoot(abs string, cfg *config.Config, hide []string, log logger) []str
 		log.Warn("could not look for secrets in the site root: %v", err)
 		return nil
 	}
-	if len(secrets) == 0 {
+	var unserved, kept []htmlsec.Secret
+	for _, s := range secrets {
+		if s.Served && s.Keep {
+			kept = append(kept, s)
+		} else {
+			unserved = append(unserved, s)
+		}
+	}
+	if len(kept) > 0 {
+		log.Warn("%d pages, scripts or data files hold what looks like a private key or token. They are still served "+
+			"(documentation often shows example keys): if one is real, remove it from the app and rotate it:", len(kept))
+		for i, s := range kept {
+			if i == maxListed {
+				log.Detail("... and %d more", len(kept)-maxListed)
+				break
+			}
+			log.Detail("%s: %s. Served", s.File, s.Kind)
+		}
+	}
+	if len(unserved) == 0 {
 		return nil
 	}
 	log.Warn("the site root holds %d files that look like secrets. None is served, but they are in the image: "+
-		"remove them from the app (or exclude them in project.toml) and rotate any that were ever published:", len(secrets))
+		"remove them from the app (or exclude them in project.toml) and rotate any that were ever published:", len(unserved))
 	var hidden []string
-	for i, s := range secrets {
+	for i, s := range unserved {
 		if s.Served {
 			hidden = append(hidden, s.File)
 		}
 		if i >= maxListed {
 			if i == maxListed {
-				log.Detail("... and %d more", len(secrets)-maxListed)
+				log.Detail("... and %d more", len(unserved)-maxListed)
 			}
 			continue
 		}
