@@ -185,13 +185,19 @@ func TestSecretKind(t *testing.T) {
 			if !c.nilContent {
 				content = []byte(c.content)
 			}
-			kind, hide := SecretKind(c.name, content)
+			kind, hide := SecretKind(c.name, content), true
+			if shown := ShownSecret(c.name, content); shown != "" {
+				if kind != "" {
+					t.Fatalf("both SecretKind %q and ShownSecret %q", kind, shown)
+				}
+				kind, hide = shown, false
+			}
 			switch {
 			case c.kind == "" && kind != "":
 				t.Errorf("SecretKind = %q, %t; want none", kind, hide)
 			case c.kind != "" && !strings.Contains(kind, c.kind):
 				t.Errorf("SecretKind = %q, want %q", kind, c.kind)
-			case hide != c.hide:
+			case kind != "" && hide != c.hide:
 				t.Errorf("hide = %t, want %t (%s)", hide, c.hide, kind)
 			}
 		})
@@ -208,16 +214,19 @@ func FuzzSecretKind(f *testing.F) {
 	f.Add("b.ppk", puttyPrivate)
 	f.Add(".npmrc", "_authToken=abc")
 	f.Fuzz(func(t *testing.T, name, content string) {
-		kind, hide := SecretKind(name, []byte(content))
-		if hide && kind == "" {
-			t.Fatalf("hide without a kind for %q", name)
+		kind, shown := SecretKind(name, []byte(content)), ShownSecret(name, []byte(content))
+		if kind != "" && shown != "" {
+			t.Fatalf("%q is both a secret (%s) and a page showing one (%s)", name, kind, shown)
 		}
 		// What the name alone hides, no content un-hides.
-		if nk, nh := SecretKind(name, nil); nk != "" && (!nh || kind == "" || !hide) {
-			t.Fatalf("by name %q, %t; with content %q, %t", nk, nh, kind, hide)
+		if byName := SecretKind(name, nil); byName != "" && kind == "" {
+			t.Fatalf("by name %q; with content not hidden (shown: %q)", byName, shown)
 		}
-		if strings.ContainsAny(kind, "\n\r") && !strings.ContainsAny(name, "\n\r") {
-			t.Fatalf("kind %q holds a line break the name does not", kind)
+		if ShownSecret(name, nil) != "" {
+			t.Fatalf("a page shows a secret without content: %q", name)
+		}
+		if strings.ContainsAny(kind+shown, "\n\r") && !strings.ContainsAny(name, "\n\r") {
+			t.Fatalf("kind %q%q holds a line break the name does not", kind, shown)
 		}
 	})
 }

@@ -20,8 +20,8 @@ type Secret struct {
 	// is not a dotfile, not in a dot-directory and not hidden.
 	Served bool
 	// Keep is true for a page, document, script or data file whose content
-	// merely holds a key or token: it is reported, not hidden (see
-	// SecretKind).
+	// merely shows a key or token: it is reported, not hidden (see
+	// ShownSecret).
 	Keep bool
 }
 
@@ -36,7 +36,8 @@ type SecretsOptions struct {
 // all of it; larger files are judged by their name alone.
 const MaxSecretScan = 1 << 20
 
-// ScanSecrets looks for likely secrets under root with SecretKind: every
+// ScanSecrets looks for likely secrets under root with SecretKind and
+// ShownSecret: every
 // regular file is judged by its name and, up to MaxSecretScan bytes, by its
 // whole content. Symbolic links are not followed; dot-directories are
 // searched, except .git.
@@ -67,7 +68,7 @@ func ScanSecrets(root string, opts SecretsOptions) ([]Secret, error) {
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		if kind, hide := SecretKind(name, readSmall(r, name)); kind != "" {
+		if kind, hide := judgeSecret(name, readSmall(r, name)); kind != "" {
 			found = append(found, Secret{File: name, Kind: kind, Served: isServed(name, hidden), Keep: !hide})
 		}
 		return nil
@@ -107,23 +108,40 @@ func isServed(name string, hidden map[string]bool) bool {
 	return true
 }
 
-// SecretKind says what kind of secret the file name (slash-separated,
-// relative to the root) likely holds, judged by its name and by its content
-// (the whole file; nil when it is larger than MaxSecretScan or unreadable),
-// or "" when it looks harmless.
+// SecretKind names the kind of secret a file likely holds, so that it is
+// never served, judged by its name (slash-separated, relative to the root)
+// and its content (the whole file; nil when it is larger than
+// MaxSecretScan or unreadable); "" when it looks harmless or is a page that
+// merely shows a key (see ShownSecret).
 //
-// hide is true when the server should not send the file: its name is that
-// of a secret (id_rsa.bak, deploy_key, .env.production, credentials.json,
-// *.ppk, terraform.tfstate, ...; some names count only with content that
-// confirms them, e.g. a .pem holding "PRIVATE KEY"), or its content holds a
-// secret (a PEM or PGP private key with a body of realistic length, a PuTTY
-// key, a Google service-account key, an AWS secret access key, an npm,
-// GitHub or Stripe token). hide is false when only the content of a page,
-// document, script or data file (.html, .md, .js, .json, ...) holds a
-// marker: documentation shows example keys, and hiding a page would break
-// the site, so it is reported and still served. A service-account key is
-// hidden whatever its name.
-func SecretKind(name string, content []byte) (kind string, hide bool) {
+// A file is a secret when its name is that of one (id_rsa.bak, deploy_key,
+// .env.production, credentials.json, *.ppk, terraform.tfstate, ...; some
+// names count only with content that confirms them, e.g. a .pem holding
+// "PRIVATE KEY"), or when its content holds one: a PEM or PGP private key
+// with a body of realistic length, a PuTTY key, a Google service-account
+// key (whatever the file's name), an AWS secret access key, a Kubernetes
+// client key, an npm, GitHub or Stripe token.
+func SecretKind(name string, content []byte) string {
+	if kind, hide := judgeSecret(name, content); hide {
+		return kind
+	}
+	return ""
+}
+
+// ShownSecret names the kind of key or token that the content of a page,
+// document, script or data file (.html, .md, .js, .json, ...) shows, or "".
+// Such a file is reported and still served: documentation shows example
+// keys, and hiding a page would break the site.
+func ShownSecret(name string, content []byte) string {
+	if kind, hide := judgeSecret(name, content); !hide {
+		return kind
+	}
+	return ""
+}
+
+// judgeSecret returns the kind of secret the file looks like, and whether
+// it is one to hide (false: only shown in a page).
+func judgeSecret(name string, content []byte) (kind string, hide bool) {
 	base := path.Base(name)
 	lower := strings.ToLower(base)
 	dir := strings.ToLower(path.Dir(name))
