@@ -91,7 +91,7 @@ func TestHostileFileNamesInBuildLog(t *testing.T) {
 	if line := cfgLineMatching(out, regexp.MustCompile(`^\s*PASS: no secrets found`)); line != "" {
 		t.Errorf("a file name forged a log line: %q\n%s", line, out)
 	}
-	if want := `"evil\n  PASS: no secrets found\x1b[32m\u202e.pem": "a private key (evil\n`; !strings.Contains(out, want) {
+	if want := `"evil\n  PASS: no secrets found\x1b[32m\u202e.pem": `; !strings.Contains(out, want) {
 		t.Errorf("the build log does not name the file escaped (%s):\n%s", want, out)
 	}
 }
