@@ -17,9 +17,16 @@ const (
 	MaxDepth = 16
 	// MaxKeys is the most keys (table entries, at any depth) a file may hold.
 	MaxKeys = 100_000
+	// MaxHeaderRules is the most header globs ([headers."glob"] tables, or
+	// static.json headers): every response is matched against each.
+	MaxHeaderRules = 1000
 	// maxErrors is the most problems reported for one file.
 	maxErrors = 25
 )
+
+var tooManyHeaderRules = fmt.Sprintf("more than %d header globs", MaxHeaderRules)
+
+const headerRulesHint = "every response is matched against each glob: merge them, e.g. one \"/assets/**\" for all assets"
 
 func tooLargeError(name string, size int) error {
 	return &Error{File: name, Msg: fmt.Sprintf("the file is %d bytes, more than the %d MiB a configuration file may have", size, MaxFileSize>>20),

@@ -114,3 +114,27 @@ func TestParseStaticJSONBounds(t *testing.T) {
 		t.Errorf("oversized file: %v", err)
 	}
 }
+
+// Header globs are capped in both formats: static.json's precedence notes
+// compare every pair (minutes for a 1 MiB file), and every response is
+// matched against each glob.
+func TestHeaderRulesBound(t *testing.T) {
+	var js, ts strings.Builder
+	js.WriteString(`{"headers": {`)
+	for i := 0; i <= MaxHeaderRules; i++ {
+		if i > 0 {
+			js.WriteString(",\n")
+		}
+		fmt.Fprintf(&js, `"/a%d/**": {"X-A": "1"}`, i)
+		fmt.Fprintf(&ts, "[headers.\"/a%d/**\"]\nX-A = \"1\"\n", i)
+	}
+	js.WriteString("}}")
+	_, _, err := ParseStaticJSON(StaticJSONName, []byte(js.String()))
+	if want := `static.json:1001:1: key "headers": more than 1000 header globs (every response`; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("static.json: %v\nwant %s", err, want)
+	}
+	_, err = Parse(FileName, []byte(ts.String()))
+	if want := `static.toml:2001:1: key "headers./a1000/**": more than 1000 header globs`; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("static.toml: %v\nwant %s", err, want)
+	}
+}

@@ -553,6 +553,10 @@ func (m *migration) headers(v *jsonValue) {
 	if v == nil {
 		return
 	}
+	if len(v.members) > MaxHeaderRules {
+		m.errorAt(v.members[MaxHeaderRules].keyValue(), []string{"headers"}, tooManyHeaderRules, headerRulesHint)
+		return
+	}
 	for _, mem := range m.unique(v, []string{"headers"}) {
 		key := []string{"headers", mem.key}
 		if !m.expect(mem.val, key, jsonObject) {

@@ -205,6 +205,10 @@ func checkOrigin(s string) string {
 }
 
 func (c *Config) checkHeaders(p *problems) {
+	if len(c.HeaderRules) > MaxHeaderRules {
+		p.add([]string{"headers", c.HeaderRules[MaxHeaderRules].Glob}, tooManyHeaderRules, headerRulesHint)
+		return
+	}
 	for _, rule := range c.HeaderRules {
 		base := []string{"headers", rule.Glob}
 		if _, err := pattern.CompileGlob(rule.Glob); err != nil {
