@@ -85,7 +85,7 @@ func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, *site
 		log.Step("Config: none (no %s; using the hardened defaults)", config.FileName)
 	case config.StaticJSONName:
 		log.Step("Config: %s (Heroku's format), migrated. The equivalent %s, to commit in its place:", config.StaticJSONName, config.FileName)
-		log.Detail("%s", strings.TrimRight(string(loaded.Migrated), "\n"))
+		log.Detail("%s", block(strings.TrimRight(string(loaded.Migrated), "\n")))
 		for _, n := range loaded.Notes {
 			log.Warn("static.json: %s", n)
 		}
@@ -128,6 +128,7 @@ func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, *site
 		Root:    filepath.ToSlash(root.Rel),
 		Hide:    hide,
 		Headers: policy.Headers(cspOptions(cfg.CSP)),
+		Source:  loaded.Source,
 		Config:  cfg,
 	}
 	m.PagePolicies = pagePolicies(abs, tree, m.Headers[0], log)
@@ -148,7 +149,7 @@ func walkRoot(abs string, cfg *config.Config, hide []string) (*sitefs.Tree, erro
 	if err != nil {
 		return nil, err
 	}
-	return sitefs.Walk(abs, rule, sitefs.WalkOptions{Secret: htmlsec.SecretKind})
+	return sitefs.Walk(abs, rule, sitefs.WalkOptions{Secret: htmlsec.SecretKind, Shown: htmlsec.ShownSecret, MaxScan: htmlsec.MaxSecretScan})
 }
 
 // checkServed checks that the files the configuration names are served the
@@ -249,7 +250,7 @@ func logSite(log logger, cfg *config.Config, m manifest.Manifest) {
 	}
 	never := append(append([]string{}, m.Hide...), cfg.Hide...)
 	log.Step("Never served: dotfiles (except /.well-known/), %s, directory listings, anything outside the root",
-		strings.Join(never, ", "))
+		strings.Join(escapeAll(never), ", "))
 }
 
 // contributeServer copies the server binary into a cached launch layer, or

@@ -98,6 +98,17 @@ func ownPages(tree *sitefs.Tree) []string {
 // logSecrets warns about the files that look like secrets and returns those
 // whose names the rule alone would have served.
 func logSecrets(tree *sitefs.Tree, log logger) []string {
+	if len(tree.Shown) > 0 {
+		log.Warn("%d pages, scripts or data files hold what looks like a private key or token. They are still served "+
+			"(documentation often shows example keys): if one is real, remove it from the app and rotate it:", len(tree.Shown))
+		for i, s := range tree.Shown {
+			if i == maxListed {
+				log.Detail("... and %d more", len(tree.Shown)-maxListed)
+				break
+			}
+			log.Detail("%s: %s. Served", s.Name, s.Secret)
+		}
+	}
 	secrets := tree.Secrets()
 	if len(secrets) == 0 {
 		return nil

@@ -10,13 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/hardstatic/buildpack/internal/appfs"
 )
 
 // FileName is the configuration file read from the application root.
@@ -216,13 +216,12 @@ func (e *Error) Error() string {
 // Load reads static.toml from appDir. It returns the defaults and found=false
 // when the file does not exist.
 func Load(appDir string) (cfg *Config, found bool, err error) {
-	file := filepath.Join(appDir, FileName)
-	data, err := os.ReadFile(file) //nolint:gosec // reading the app's own config is the point
+	data, err := appfs.ReadFile(appDir, FileName, MaxFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Default(), false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("reading %s: %w", FileName, err)
+		return nil, false, err
 	}
 	cfg, err = Parse(FileName, data)
 	return cfg, true, err
@@ -231,21 +230,34 @@ func Load(appDir string) (cfg *Config, found bool, err error) {
 // Parse decodes and validates configuration text. name is used in errors.
 func Parse(name string, data []byte) (*Config, error) {
 	cfg := Default()
+	if len(data) > MaxFileSize {
+		return nil, tooLargeError(name, len(data))
+	}
 	src := string(data)
+	if at, deep := tomlDepth(src); deep {
+		return nil, tooDeepError(name, at)
+	}
 	md, err := toml.Decode(src, &toml.Primitive{})
 	if err != nil {
 		return nil, syntaxError(name, err)
 	}
+	keys := md.Keys()
+	if n := len(keys); n > MaxKeys {
+		return nil, &Error{File: name, Msg: fmt.Sprintf("the file has %d keys, more than %d", n, MaxKeys), Hint: "a configuration this large is a mistake: shorten it"}
+	}
 	pos := indexPositions(src)
-	if err := checkKeys(name, md, pos); err != nil {
+	if err := checkKeys(name, md, keys, pos); err != nil {
+		return nil, err
+	}
+	if err := checkText(name, src, pos); err != nil {
 		return nil, err
 	}
 	if _, err := toml.Decode(src, cfg); err != nil {
 		return nil, decodeError(name, err)
 	}
 	cfg.file, cfg.pos = name, pos
-	cfg.orderHeaders(md.Keys())
-	if err := cfg.validate(md.Keys()); err != nil {
+	cfg.orderHeaders(keys)
+	if err := cfg.validate(keys); err != nil {
 		return nil, err
 	}
 	return cfg, nil

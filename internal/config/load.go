@@ -2,10 +2,9 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
+
+	"github.com/hardstatic/buildpack/internal/appfs"
 )
 
 // StaticJSONName is Heroku's configuration file, read when an app has no
@@ -33,12 +32,12 @@ func LoadApp(appDir string) (*Loaded, error) {
 	if found {
 		return &Loaded{Config: cfg, Source: FileName}, nil
 	}
-	data, err := os.ReadFile(filepath.Join(appDir, StaticJSONName)) //nolint:gosec // the app's own config
+	data, err := appfs.ReadFile(appDir, StaticJSONName, MaxFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Loaded{Config: cfg}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", StaticJSONName, err)
+		return nil, err
 	}
 	cfg, notes, err := ParseStaticJSON(StaticJSONName, data)
 	if err != nil {

@@ -53,6 +53,7 @@ func indexPositions(src string) positions {
 			if !ok {
 				continue
 			}
+			keys = inArray(keys, counts)
 			prefix = keys
 			pos[pathKey(keys)] = Position{i + 1, col}
 		default:
@@ -66,6 +67,18 @@ func indexPositions(src string) positions {
 		}
 	}
 	return pos
+}
+
+// inArray inserts the index of the current element when a table header
+// names a sub-table of an array of tables: [proxies.headers] after the
+// second [[proxies]] is proxies.[1].headers.
+func inArray(keys []string, counts map[string]int) []string {
+	for n := len(keys) - 1; n > 0; n-- {
+		if c := counts[pathKey(keys[:n])]; c > 0 {
+			return append(append(append([]string{}, keys[:n]...), "["+strconv.Itoa(c-1)+"]"), keys[n:]...)
+		}
+	}
+	return keys
 }
 
 // parseKey reads a dotted key (bare, "basic" or 'literal' parts) from the start

@@ -26,6 +26,9 @@ import (
 // are reported as *Error values naming the file, line and column, the key and
 // a fix; several are joined with errors.Join.
 func ParseStaticJSON(name string, data []byte) (*Config, []string, error) {
+	if len(data) > MaxFileSize {
+		return nil, nil, tooLargeError(name, len(data))
+	}
 	doc, err := readJSON(name, data)
 	if err != nil {
 		return nil, nil, err
@@ -33,11 +36,15 @@ func ParseStaticJSON(name string, data []byte) (*Config, []string, error) {
 	m := &migration{name: name, data: data, cfg: Default()}
 	if doc.kind != jsonObject {
 		m.errorAt(doc, nil, "the file must hold a JSON object", `start it with { and end it with }, e.g. {"root": "dist/"}`)
-		return nil, nil, errors.Join(m.errs...)
+		return nil, nil, joinErrors(m.errs)
+	}
+	m.checkText(doc, nil)
+	if len(m.errs) > 0 {
+		return nil, nil, joinErrors(m.errs)
 	}
 	keys := m.members(doc, nil, staticJSONKeys)
 	if len(m.errs) > 0 {
-		return nil, nil, errors.Join(m.errs...)
+		return nil, nil, joinErrors(m.errs)
 	}
 	m.root(keys["root"])
 	m.encoding(keys["encoding"])
@@ -54,7 +61,7 @@ func ParseStaticJSON(name string, data []byte) (*Config, []string, error) {
 	m.dropped(keys["worker_connections"], "worker_connections: nginx's worker_connections has no equivalent and was dropped; the server handles connections without a fixed limit per worker.")
 	m.dropped(keys["port"], "port: the server always listens on $PORT (default 8080); the port key was dropped.")
 	if len(m.errs) > 0 {
-		return nil, nil, errors.Join(m.errs...)
+		return nil, nil, joinErrors(m.errs)
 	}
 	if len(m.vars) > 0 {
 		m.note("${VAR} references in %s are carried over and resolved at launch, but where Heroku left an unset variable as literal text, here an unset variable without a default is an error at launch (write ${NAME:-default} to give one).",
@@ -107,6 +114,10 @@ func (m *migration) notMigrated(format string, args ...any) {
 
 // errorAt records an error about the value v at key.
 func (m *migration) errorAt(v *jsonValue, key []string, msg, hint string) {
+	if len(m.errs) >= maxErrors { // counted, not reported: finding the line costs a scan of the file
+		m.errs = append(m.errs, errors.New(msg))
+		return
+	}
 	m.errs = append(m.errs, &Error{File: m.name, Pos: offsetPosition(m.data, v.off), Key: jsonKeyPath(key), Msg: msg, Hint: hint})
 }
 
@@ -542,6 +553,10 @@ func (m *migration) headers(v *jsonValue) {
 	if v == nil {
 		return
 	}
+	if len(v.members) > MaxHeaderRules {
+		m.errorAt(v.members[MaxHeaderRules].keyValue(), []string{"headers"}, tooManyHeaderRules, headerRulesHint)
+		return
+	}
 	for _, mem := range m.unique(v, []string{"headers"}) {
 		key := []string{"headers", mem.key}
 		if !m.expect(mem.val, key, jsonObject) {
@@ -762,7 +777,7 @@ func (m *migration) basicAuth(v, htpasswd *jsonValue) {
 		m.note("basic_auth: Heroku read BASIC_AUTH_USERNAME and BASIC_AUTH_PASSWORD (an apr1/MD5 hash) or an .htpasswd file; here the users come from %s as user:bcrypt-hash entries (e.g. the output of htpasswd -nbB user password), so set that variable with bcrypt hashes before deploying.", DefaultUsersEnv)
 		m.note("basic_auth: Heroku protected every path; here /.well-known/ stays public unless [basic_auth] paths says otherwise.")
 	} else {
-		m.note("basic_auth: Heroku also turned basic auth on whenever BASIC_AUTH_USERNAME was set; here only a [basic_auth] table does, so add one if the app relied on that variable.")
+		m.note("basic_auth: Heroku also turned basic auth on whenever BASIC_AUTH_USERNAME was set; here only a [basic_auth] table does, and the server refuses to start while BASIC_AUTH_USERNAME or BASIC_AUTH_PASSWORD is set without one: add one (and %s) if the app relied on those variables.", DefaultUsersEnv)
 	}
 	if htpasswd != nil {
 		m.note("basic_auth_htpasswd_path: %q is not read; put its users in %s with bcrypt hashes instead.", htpasswd.str, DefaultUsersEnv)
@@ -852,7 +867,7 @@ func readJSON(name string, data []byte) (*jsonValue, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &Error{File: name, Msg: "the file is empty", Hint: `write {} for the defaults, or e.g. {"root": "dist/"}`}
 	}
-	v, err := r.value()
+	v, err := r.value(0)
 	if err != nil {
 		return nil, err
 	}
@@ -909,10 +924,15 @@ func (r *jsonReader) syntaxError(err error, off int64) error {
 	return &Error{File: r.name, Pos: offsetPosition(r.data, off), Msg: "invalid JSON: " + msg, Hint: hint}
 }
 
-func (r *jsonReader) value() (*jsonValue, error) {
+// value reads the value that starts at the next token, depth levels of
+// objects and arrays down.
+func (r *jsonReader) value(depth int) (*jsonValue, error) {
 	tok, off, err := r.token()
 	if err != nil {
 		return nil, err
+	}
+	if d, ok := tok.(json.Delim); ok && (d == '{' || d == '[') && depth == MaxDepth {
+		return nil, tooDeepError(r.name, offsetPosition(r.data, off))
 	}
 	v := &jsonValue{off: off}
 	switch t := tok.(type) {
@@ -934,7 +954,7 @@ func (r *jsonReader) value() (*jsonValue, error) {
 					return nil, err
 				}
 				key, _ := ktok.(string)
-				val, err := r.value()
+				val, err := r.value(depth + 1)
 				if err != nil {
 					return nil, err
 				}
@@ -943,7 +963,7 @@ func (r *jsonReader) value() (*jsonValue, error) {
 		case '[':
 			v.kind = jsonArray
 			for r.dec.More() {
-				item, err := r.value()
+				item, err := r.value(depth + 1)
 				if err != nil {
 					return nil, err
 				}

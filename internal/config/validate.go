@@ -99,7 +99,7 @@ func (c *Config) validate(keys []toml.Key) error {
 	c.checkHeaders(p)
 	c.checkCSP(p, keys)
 	c.checkBasicAuth(p)
-	return errors.Join(p.errs...)
+	return joinErrors(p.errs)
 }
 
 func (c *Config) checkHost(p *problems) {
@@ -205,6 +205,10 @@ func checkOrigin(s string) string {
 }
 
 func (c *Config) checkHeaders(p *problems) {
+	if len(c.HeaderRules) > MaxHeaderRules {
+		p.add([]string{"headers", c.HeaderRules[MaxHeaderRules].Glob}, tooManyHeaderRules, headerRulesHint)
+		return
+	}
 	for _, rule := range c.HeaderRules {
 		base := []string{"headers", rule.Glob}
 		if _, err := pattern.CompileGlob(rule.Glob); err != nil {

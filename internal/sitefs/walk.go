@@ -45,6 +45,9 @@ type Tree struct {
 	// Excluded lists what was left out, by name (plain dotfiles are not
 	// listed unless they look like secrets).
 	Excluded []Excluded
+	// Shown lists served files whose content shows what looks like a key
+	// (a documentation page with an example): served, but worth a warning.
+	Shown []Excluded
 }
 
 // WalkOptions configure Walk.
@@ -52,8 +55,11 @@ type WalkOptions struct {
 	// Secret names the kind of secret a file looks like, or "" (content is
 	// nil for files larger than MaxScan). Default: none.
 	Secret func(name string, content []byte) string
-	// MaxScan is the largest file whose whole content Secret sees.
-	// Default: 1 MiB.
+	// Shown names what a served file shows that looks like a key, or "".
+	// Default: none.
+	Shown func(name string, content []byte) string
+	// MaxScan is the largest file whose whole content Secret and Shown
+	// see. Default: 1 MiB.
 	MaxScan int64
 }
 
@@ -95,6 +101,10 @@ type walker struct {
 	tree    *Tree
 	active  map[string]bool   // real directories being walked (loop guard)
 	secrets map[string]string // real name -> kind, once read
+	last    struct {          // the file content read last
+		name string
+		data []byte
+	}
 }
 
 func (w *walker) exclude(name, reason, secret string) {
@@ -189,6 +199,9 @@ func (w *walker) file(served, src string, size int64) {
 		w.exclude(served, fmt.Sprintf("a link to the protected %s from a path basic auth does not protect", src), "")
 		return
 	}
+	if kind := w.shown(src, size); kind != "" {
+		w.tree.Shown = append(w.tree.Shown, Excluded{Name: served, Reason: "shows " + kind, Secret: kind})
+	}
 	w.tree.Files[served] = &File{Name: served, Target: src, Size: size, Protected: protected || w.rule.Protected("/"+src)}
 }
 
@@ -200,13 +213,30 @@ func (w *walker) secret(src string, size int64) string {
 	if kind, ok := w.secrets[src]; ok {
 		return kind
 	}
-	var content []byte
-	if size <= w.opts.MaxScan {
-		content, _ = readSmall(w.r, src, w.opts.MaxScan)
-	}
-	kind := w.opts.Secret(src, content)
+	kind := w.opts.Secret(src, w.content(src, size))
 	w.secrets[src] = kind
 	return kind
+}
+
+// shown runs the check for keys a served file merely shows.
+func (w *walker) shown(src string, size int64) string {
+	if w.opts.Shown == nil {
+		return ""
+	}
+	return w.opts.Shown(src, w.content(src, size))
+}
+
+// content is the whole of a small file (nil above MaxScan), read once.
+func (w *walker) content(src string, size int64) []byte {
+	if size > w.opts.MaxScan {
+		return nil
+	}
+	if w.last.name == src {
+		return w.last.data
+	}
+	data, _ := readSmall(w.r, src, w.opts.MaxScan)
+	w.last.name, w.last.data = src, data
+	return data
 }
 
 // refused handles a name the rule refuses: nothing under it is served, but

@@ -84,7 +84,7 @@ func loadFiles(file, root, charset string) (*files, error) {
 // walkFiles walks and hashes the root as the build does, for a server
 // started without the build's table (static-server serve DIR, tests).
 func walkFiles(root string, rule *sitefs.Rule, charset string) (*files, error) {
-	tree, err := sitefs.Walk(root, rule, sitefs.WalkOptions{Secret: htmlsec.SecretKind})
+	tree, err := sitefs.Walk(root, rule, sitefs.WalkOptions{Secret: htmlsec.SecretKind, MaxScan: htmlsec.MaxSecretScan})
 	if err != nil {
 		return nil, err
 	}
