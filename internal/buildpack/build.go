@@ -127,7 +127,7 @@ func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, *site
 	m := manifest.Manifest{
 		Root:    filepath.ToSlash(root.Rel),
 		Hide:    hide,
-		Headers: policy.Headers(cspOptions(cfg.CSP)),
+		Headers: policy.SiteHeaders(cfg.CSP),
 		Source:  loaded.Source,
 		Config:  cfg,
 	}
@@ -181,14 +181,6 @@ func checkServed(cfg *config.Config, tree *sitefs.Tree, explicitNotFound bool, l
 		errs = append(errs, fmt.Errorf("%s: fallback = %q is never served (%s); point it at a regular file of the root", config.FileName, fb, why(fb)))
 	}
 	return errors.Join(errs...)
-}
-
-func cspOptions(c config.CSP) policy.CSPOptions {
-	opts := policy.CSPOptions{ReportOnly: c.ReportOnly, ReportURI: c.ReportURI, ReportTo: c.ReportTo}
-	for _, d := range c.Sources {
-		opts.Add = append(opts.Add, policy.Directive{Name: d.Name, Sources: d.Sources})
-	}
-	return opts
 }
 
 // logSite tells the author what will be served and how.

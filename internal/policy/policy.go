@@ -2,7 +2,11 @@
 // its author deliberately changes them.
 package policy
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/hardstatic/buildpack/internal/config"
+)
 
 // Header is one response header.
 type Header struct {
@@ -145,6 +149,15 @@ func addSource(sources []string, s string) []string {
 		}
 	}
 	return append(out, s)
+}
+
+// SiteHeaders returns the site-wide headers for static.toml's [csp] table.
+func SiteHeaders(c config.CSP) []Header {
+	opts := CSPOptions{ReportOnly: c.ReportOnly, ReportURI: c.ReportURI, ReportTo: c.ReportTo}
+	for _, d := range c.Sources {
+		opts.Add = append(opts.Add, Directive{Name: d.Name, Sources: d.Sources})
+	}
+	return Headers(opts)
 }
 
 // Headers returns the hardened defaults with the author's CSP changes.
