@@ -16,6 +16,7 @@ import (
 	"github.com/hardstatic/buildpack/internal/config"
 	"github.com/hardstatic/buildpack/internal/htmlsec"
 	"github.com/hardstatic/buildpack/internal/manifest"
+	"github.com/hardstatic/buildpack/internal/migrate"
 	"github.com/hardstatic/buildpack/internal/pattern"
 	"github.com/hardstatic/buildpack/internal/policy"
 	"github.com/hardstatic/buildpack/internal/sitefs"
@@ -75,7 +76,7 @@ func Build(ctx libcnb.BuildContext) (libcnb.BuildResult, error) {
 // decision: one walk of the root (internal/sitefs) lists the served files,
 // which everything after it uses. Errors are the author's to fix and say how.
 func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, *sitefs.Tree, error) {
-	loaded, err := config.LoadApp(appDir)
+	loaded, err := migrate.LoadApp(appDir)
 	if err != nil {
 		return manifest.Manifest{}, nil, err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hardstatic/buildpack/internal/appfs"
 	"github.com/hardstatic/buildpack/internal/config"
+	"github.com/hardstatic/buildpack/internal/migrate"
 )
 
 // PlanName is the build plan entry this buildpack provides and requires.
@@ -32,7 +33,7 @@ type Decision struct {
 
 // Decide says whether appDir is a static site this buildpack should serve.
 func Decide(appDir, rootOverride string) Decision {
-	loaded, err := config.LoadApp(appDir)
+	loaded, err := migrate.LoadApp(appDir)
 	switch {
 	case err != nil:
 		return Decision{true, "a configuration file was found (it has errors; the build will report them): " + firstLine(err)}

@@ -22,6 +22,10 @@ import (
 // FileName is the configuration file read from the application root.
 const FileName = "static.toml"
 
+// StaticJSONName is Heroku's configuration file, read (and migrated by
+// internal/migrate) when an app has no static.toml.
+const StaticJSONName = "static.json"
+
 // Config is the schema of static.toml. The zero value is not useful: use
 // Default or Load, which fill in the defaults.
 type Config struct {
@@ -173,6 +177,10 @@ type BasicAuth struct {
 	Paths []string `toml:"paths" json:"paths,omitempty"`
 }
 
+// SetFile names the file the configuration was read from, for errors
+// found after parsing (a migrated static.json).
+func (c *Config) SetFile(name string) { c.file = name }
+
 // Default returns the configuration used when an application has no
 // static.toml.
 func Default() *Config {
@@ -231,15 +239,15 @@ func Load(appDir string) (cfg *Config, found bool, err error) {
 func Parse(name string, data []byte) (*Config, error) {
 	cfg := Default()
 	if len(data) > MaxFileSize {
-		return nil, tooLargeError(name, len(data))
+		return nil, TooLargeError(name, len(data))
 	}
 	src := string(data)
-	if at, deep := tomlDepth(src); deep {
-		return nil, tooDeepError(name, at)
+	if At, deep := tomlDepth(src); deep {
+		return nil, TooDeepError(name, At)
 	}
 	md, err := toml.Decode(src, &toml.Primitive{})
 	if err != nil {
-		return nil, syntaxError(name, err)
+		return nil, SyntaxError(name, err)
 	}
 	keys := md.Keys()
 	if n := len(keys); n > MaxKeys {
@@ -263,7 +271,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	return cfg, nil
 }
 
-func syntaxError(name string, err error) error {
+func SyntaxError(name string, err error) error {
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
 		return &Error{File: name, Pos: Position{pe.Position.Line, pe.Position.Col}, Msg: "invalid TOML: " + pe.Message,

@@ -30,20 +30,20 @@ func checkKeys(name string, md toml.MetaData, keys []toml.Key, pos positions) er
 			arrays[prefixes[len(key)-1]]++
 		}
 		indexed, display := indexedPath(key, prefixes, arrays)
-		at := pos.at(indexed)
+		At := pos.At(indexed)
 		goType, known, err := lookup(schema, key)
 		if err != nil {
 			reported[prefixes[len(key)-1]] = true
-			errs = append(errs, &Error{File: name, Pos: at, Key: display, Msg: err.Error(), Hint: suggest(key[len(key)-1], known)})
+			errs = append(errs, &Error{File: name, Pos: At, Key: display, Msg: err.Error(), Hint: Suggest(key[len(key)-1], known)})
 			continue
 		}
 		if want := tomlTypeOf(goType); want != "" && want != tomlType && (want != "Float" || tomlType != "Integer") {
 			reported[prefixes[len(key)-1]] = true
-			errs = append(errs, &Error{File: name, Pos: at, Key: display,
+			errs = append(errs, &Error{File: name, Pos: At, Key: display,
 				Msg: fmt.Sprintf("expected %s, got %s", describe(want), describe(tomlType))})
 		}
 	}
-	return joinErrors(errs)
+	return JoinErrors(errs)
 }
 
 // keyPrefixes returns pathKey(key[:i+1]) for every i. They share one string,
@@ -177,8 +177,8 @@ func describe(tomlType string) string {
 	return strings.ToLower(tomlType)
 }
 
-// suggest names the closest valid key, or lists them all.
-func suggest(got string, valid []string) string {
+// Suggest names the closest valid key, or lists them all.
+func Suggest(got string, valid []string) string {
 	if len(valid) == 0 {
 		return "remove it"
 	}

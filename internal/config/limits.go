@@ -20,31 +20,31 @@ const (
 	// MaxHeaderRules is the most header globs ([headers."glob"] tables, or
 	// static.json headers): every response is matched against each.
 	MaxHeaderRules = 1000
-	// maxErrors is the most problems reported for one file.
-	maxErrors = 25
+	// MaxErrors is the most problems reported for one file.
+	MaxErrors = 25
 )
 
-var tooManyHeaderRules = fmt.Sprintf("more than %d header globs", MaxHeaderRules)
+var TooManyHeaderRules = fmt.Sprintf("more than %d header globs", MaxHeaderRules)
 
-const headerRulesHint = "every response is matched against each glob: merge them, e.g. one \"/assets/**\" for all assets"
+const HeaderRulesHint = "every response is matched against each glob: merge them, e.g. one \"/assets/**\" for all assets"
 
-func tooLargeError(name string, size int) error {
+func TooLargeError(name string, size int) error {
 	return &Error{File: name, Msg: fmt.Sprintf("the file is %d bytes, more than the %d MiB a configuration file may have", size, MaxFileSize>>20),
 		Hint: "a configuration this large is a mistake: shorten it"}
 }
 
-func tooDeepError(name string, at Position) error {
-	return &Error{File: name, Pos: at, Msg: fmt.Sprintf("nested more than %d levels deep (tables, arrays or dotted keys)", MaxDepth),
+func TooDeepError(name string, At Position) error {
+	return &Error{File: name, Pos: At, Msg: fmt.Sprintf("nested more than %d levels deep (tables, arrays or dotted keys)", MaxDepth),
 		Hint: "no key of the configuration is nested this deep; flatten it"}
 }
 
-// joinErrors joins at most maxErrors errors and says how many more there
+// JoinErrors joins at most MaxErrors errors and says how many more there
 // were.
-func joinErrors(errs []error) error {
-	if len(errs) <= maxErrors {
+func JoinErrors(errs []error) error {
+	if len(errs) <= MaxErrors {
 		return errors.Join(errs...)
 	}
-	kept := append(errs[:maxErrors:maxErrors], fmt.Errorf("... and %d more problems (fix these first)", len(errs)-maxErrors))
+	kept := append(errs[:MaxErrors:MaxErrors], fmt.Errorf("... and %d more problems (fix these first)", len(errs)-MaxErrors))
 	return errors.Join(kept...)
 }
 

@@ -21,8 +21,8 @@ type positions map[string]Position
 
 func pathKey(path []string) string { return strings.Join(path, "\x00") }
 
-// at returns the position of path, or the zero Position when it is unknown.
-func (p positions) at(path []string) Position { return p[pathKey(path)] }
+// At returns the position of path, or the zero Position when it is unknown.
+func (p positions) At(path []string) Position { return p[pathKey(path)] }
 
 // indexPositions scans TOML source text. It never fails: text it cannot read is
 // skipped, and keys in it simply have no position.
@@ -109,7 +109,7 @@ func parseKey(s string) (parts []string, rest string, ok bool) {
 			part, s = s[1:end+1], s[end+2:]
 		default:
 			n := 0
-			for n < len(s) && isBareKeyChar(s[n]) {
+			for n < len(s) && IsBareKeyChar(s[n]) {
 				n++
 			}
 			if n == 0 {
@@ -138,7 +138,7 @@ func closingQuote(s string) int {
 	return -1
 }
 
-func isBareKeyChar(c byte) bool {
+func IsBareKeyChar(c byte) bool {
 	return c == '_' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 

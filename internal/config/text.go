@@ -10,7 +10,7 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// badChar finds the first character that no configuration value (nor key,
+// BadChar finds the first character that no configuration value (nor key,
 // nor environment variable substituted into one) may hold: control
 // characters (C0 including line breaks, but not tab; DEL; C1), the bidirectional
 // overrides and isolates, and invisible format characters. Values become
@@ -18,7 +18,7 @@ import (
 // let a value forge a header or a log line, or read differently from what
 // it does. It returns the character's index (in characters, from 1) and a
 // description, or 0 and "".
-func badChar(s string) (int, string) {
+func BadChar(s string) (int, string) {
 	n := 0
 	for _, r := range s {
 		n++
@@ -41,10 +41,10 @@ func badRune(r rune) string {
 	return ""
 }
 
-const badCharHint = "remove it: configuration values are plain, visible text on one line"
+const BadCharHint = "remove it: configuration values are plain, visible text on one line"
 
 // checkText reports every key and string value of a TOML document that
-// holds a character badChar refuses, at the key's position.
+// holds a character BadChar refuses, at the key's position.
 func checkText(name, src string, pos positions) error {
 	var doc map[string]any
 	if _, err := toml.Decode(src, &doc); err != nil {
@@ -53,13 +53,13 @@ func checkText(name, src string, pos positions) error {
 	var errs []*Error
 	report := func(path []string, what string, n int, desc string) {
 		errs = append(errs, &Error{File: name, Pos: nearest(pos, path), Key: displayKey(path),
-			Msg: fmt.Sprintf("the %s holds %s at character %d", what, desc, n), Hint: badCharHint})
+			Msg: fmt.Sprintf("the %s holds %s at character %d", what, desc, n), Hint: BadCharHint})
 	}
 	var walk func(path []string, v any)
 	walk = func(path []string, v any) {
 		switch v := v.(type) {
 		case string:
-			if n, desc := badChar(v); desc != "" {
+			if n, desc := BadChar(v); desc != "" {
 				report(path, "value", n, desc)
 			}
 		case []any:
@@ -68,7 +68,7 @@ func checkText(name, src string, pos positions) error {
 			}
 		case []map[string]any:
 			for i, e := range v {
-				walk(at(path, "["+strconv.Itoa(i)+"]"), e)
+				walk(At(path, "["+strconv.Itoa(i)+"]"), e)
 			}
 		case map[string]any:
 			keys := make([]string, 0, len(v))
@@ -77,11 +77,11 @@ func checkText(name, src string, pos positions) error {
 			}
 			sort.Strings(keys)
 			for _, k := range keys {
-				if n, desc := badChar(k); desc != "" {
-					report(at(path, k), "key", n, desc)
+				if n, desc := BadChar(k); desc != "" {
+					report(At(path, k), "key", n, desc)
 					continue
 				}
-				walk(at(path, k), v[k])
+				walk(At(path, k), v[k])
 			}
 		}
 	}
@@ -96,40 +96,16 @@ func checkText(name, src string, pos positions) error {
 	for i, e := range errs {
 		out[i] = e
 	}
-	return joinErrors(out)
+	return JoinErrors(out)
 }
 
 // nearest is the position of path, or of its closest ancestor that has one
 // (keys inside inline tables have none of their own).
 func nearest(pos positions, path []string) Position {
 	for n := len(path); n > 0; n-- {
-		if p := pos.at(path[:n]); p.Line > 0 {
+		if p := pos.At(path[:n]); p.Line > 0 {
 			return p
 		}
 	}
 	return Position{}
-}
-
-// checkText reports every member name and string value of the document
-// that holds a character badChar refuses, where it is written.
-func (m *migration) checkText(v *jsonValue, key []string) {
-	switch v.kind {
-	case jsonString:
-		if n, desc := badChar(v.str); desc != "" {
-			m.errorAt(v, key, fmt.Sprintf("the value holds %s at character %d", desc, n), badCharHint)
-		}
-	case jsonArray:
-		for _, item := range v.items {
-			m.checkText(item, key)
-		}
-	case jsonObject:
-		for _, mem := range v.members {
-			k := at(key, mem.key)
-			if n, desc := badChar(mem.key); desc != "" {
-				m.errorAt(mem.keyValue(), k, fmt.Sprintf("the key holds %s at character %d", desc, n), badCharHint)
-				continue
-			}
-			m.checkText(mem.val, k)
-		}
-	}
 }

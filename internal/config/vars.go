@@ -37,7 +37,7 @@ func ExpandVars(s string, lookup Lookup) (string, error) {
 			return "", fmt.Errorf("${%s} is not a variable reference", expr)
 		}
 		v, ok := lookup(name)
-		if n, desc := badChar(v); desc != "" {
+		if n, desc := BadChar(v); desc != "" {
 			return "", fmt.Errorf("environment variable %s holds %s at character %d; set it to plain, visible text on one line", name, desc, n)
 		}
 		switch {
@@ -60,7 +60,7 @@ func CheckVars(s string) error {
 	return err
 }
 
-func hasVars(s string) bool { return strings.Contains(s, "${") }
+func HasVars(s string) bool { return strings.Contains(s, "${") }
 
 // ResolveVars replaces ${VAR} references in the keys that allow them, at
 // launch. Every unset variable is reported with the key that uses it.
@@ -89,7 +89,7 @@ func (c *Config) ResolveVars(lookup Lookup) error {
 			resolve(fmt.Sprintf("proxies[%d].headers.%s", i+1, name), &v)
 			p.Headers[name] = v
 		}
-		if msg := checkOrigin(p.To); msg != "" {
+		if msg := CheckOrigin(p.To); msg != "" {
 			errs = append(errs, fmt.Errorf("%s key proxies[%d].to: %s", FileName, i+1, msg))
 		}
 	}
