@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hardstatic/buildpack/internal/basicauth"
 	"github.com/hardstatic/buildpack/internal/config"
 	"github.com/hardstatic/buildpack/internal/pattern"
 	"github.com/hardstatic/buildpack/internal/policy"
@@ -47,11 +48,8 @@ type Site struct {
 	PagePolicies map[string]string
 }
 
-// Account is one basic-auth user.
-type Account struct {
-	Username string `json:"username"`
-	Password string `json:"password"` // bcrypt hash
-}
+// Account is one basic-auth user (name and bcrypt hash).
+type Account = basicauth.Account
 
 // Timeouts and limits of the HTTP server. Hard deadlines guard against slow
 // clients (slowloris); Caddy's per-chunk idle timeouts are turned off because
@@ -271,12 +269,9 @@ func basicAuthRoute(a *config.BasicAuth, users []Account) obj {
 	return obj{
 		"match": []obj{match},
 		"handle": []obj{{
-			"handler": "authentication",
-			"providers": obj{"http_basic": obj{
-				"accounts": users,
-				"realm":    a.Realm,
-				"hash":     obj{"algorithm": "bcrypt"},
-			}},
+			"handler":  "static_basic_auth",
+			"realm":    a.Realm,
+			"accounts": users,
 		}},
 	}
 }

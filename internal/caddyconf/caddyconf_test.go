@@ -161,9 +161,9 @@ func TestBasicAuthRoute(t *testing.T) {
 	cfg := decode(t, site)
 	for _, c := range []check{
 		{route(1, "match", 0, "not", 0, "path"), []any{"/.well-known/*"}},
-		{route(1, "handle", 0, "handler"), "authentication"},
-		{route(1, "handle", 0, "providers", "http_basic", "realm"), "Staff"},
-		{route(1, "handle", 0, "providers", "http_basic", "accounts", 0, "username"), "alice"},
+		{route(1, "handle", 0, "handler"), "static_basic_auth"},
+		{route(1, "handle", 0, "realm"), "Staff"},
+		{route(1, "handle", 0, "accounts", 0, "username"), "alice"},
 	} {
 		if got := at(cfg, c.path...); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%v = %#v, want %#v", c.path, got, c.want)

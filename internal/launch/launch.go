@@ -14,12 +14,12 @@ import (
 
 	// Only the Caddy modules the generated configuration uses.
 	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp"
-	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp/caddyauth"
 	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp/headers"
 	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp/requestbody"
 	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp/reverseproxy"
 	_ "github.com/caddyserver/caddy/v2/modules/logging"
 
+	"github.com/hardstatic/buildpack/internal/basicauth" // static_basic_auth
 	"github.com/hardstatic/buildpack/internal/caddyconf"
 	"github.com/hardstatic/buildpack/internal/config"
 	"github.com/hardstatic/buildpack/internal/manifest"
@@ -99,7 +99,7 @@ func basicAuthUsers(cfg *config.Config, lookup config.Lookup) ([]caddyconf.Accou
 			"(make a hash with: static-server hash-password), or set BASIC_AUTH_DISABLED=true to serve without a password", config.FileName, a.UsersEnv)
 	}
 	var users []caddyconf.Account
-	seen := map[string]bool{}
+	seen, costs := map[string]bool{}, map[int]bool{}
 	for entry := range strings.FieldsFuncSeq(raw, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' }) {
 		entry = strings.TrimSpace(entry)
 		if entry == "" {
@@ -109,10 +109,11 @@ func basicAuthUsers(cfg *config.Config, lookup config.Lookup) ([]caddyconf.Accou
 		if !ok || name == "" {
 			return nil, fmt.Errorf("%s: an entry is not user:bcrypt-hash", a.UsersEnv)
 		}
-		if !isBcrypt(hash) {
-			return nil, fmt.Errorf("%s: the password of user %q is not a bcrypt hash; plain-text passwords are refused. "+
-				"Hash it with: static-server hash-password (or htpasswd -nbB %s PASSWORD)", a.UsersEnv, name, name)
+		cost, err := basicauth.CheckHash(hash)
+		if err != nil {
+			return nil, fmt.Errorf("%s: user %q: %w", a.UsersEnv, name, err)
 		}
+		costs[cost] = true
 		if seen[name] {
 			return nil, fmt.Errorf("%s: user %q appears twice", a.UsersEnv, name)
 		}
@@ -122,19 +123,11 @@ func basicAuthUsers(cfg *config.Config, lookup config.Lookup) ([]caddyconf.Accou
 	if len(users) == 0 {
 		return nil, fmt.Errorf("%s has no user:bcrypt-hash entries", a.UsersEnv)
 	}
+	if len(costs) > 1 {
+		fmt.Fprintf(os.Stderr, "static-server: warning: the hashes in %s have different bcrypt costs: "+
+			"response times tell the users of higher cost from unknown names; hash every password with the same cost\n", a.UsersEnv)
+	}
 	return users, nil
-}
-
-func isBcrypt(h string) bool {
-	if len(h) != 60 {
-		return false
-	}
-	for _, p := range []string{"$2a$", "$2b$", "$2y$"} {
-		if strings.HasPrefix(h, p) {
-			return true
-		}
-	}
-	return false
 }
 
 func listenAddress(port string) (string, error) {
