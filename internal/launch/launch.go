@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	// Only the Caddy modules the generated configuration uses.
 	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -22,6 +23,7 @@ import (
 	"github.com/hardstatic/buildpack/internal/basicauth" // static_basic_auth
 	"github.com/hardstatic/buildpack/internal/caddyconf"
 	"github.com/hardstatic/buildpack/internal/config"
+	"github.com/hardstatic/buildpack/internal/connlimit" // static_limit
 	"github.com/hardstatic/buildpack/internal/manifest"
 	_ "github.com/hardstatic/buildpack/internal/staticsite" // static_site, static_redirects, static_paths
 )
@@ -68,7 +70,7 @@ func Config(manifestPath, port, app string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return caddyconf.Build(caddyconf.Site{
+	site := caddyconf.Site{
 		Listen:  listen,
 		Root:    root,
 		Hide:    m.Hide,
@@ -77,7 +79,43 @@ func Config(manifestPath, port, app string) ([]byte, error) {
 		Users:   users,
 
 		PagePolicies: m.PagePolicies,
-	})
+	}
+	if err := connectionLimits(&site, os.LookupEnv); err != nil {
+		return nil, err
+	}
+	return caddyconf.Build(site)
+}
+
+// Launch environment of the connection limits.
+const (
+	EnvIdleTimeout    = "STATIC_IDLE_TIMEOUT"
+	EnvTrustedProxies = "STATIC_TRUSTED_PROXIES"
+)
+
+// connectionLimits sets the connection cap, the idle timeout and the trusted
+// proxies from the environment (or the machine's limits), and logs the cap.
+func connectionLimits(site *caddyconf.Site, lookup config.Lookup) error {
+	n, why, err := connlimit.Cap(lookup)
+	if err != nil {
+		return err
+	}
+	site.MaxConns = n
+	fmt.Fprintf(os.Stderr, "static-server: at most %s connections at once\n", why)
+	if v, ok := lookup(EnvIdleTimeout); ok && v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return fmt.Errorf("%s=%q is not a duration of at least 1s (such as 75s or 2m)", EnvIdleTimeout, v)
+		}
+		site.IdleTimeout = d
+	}
+	if v, ok := lookup(EnvTrustedProxies); ok {
+		ranges, err := caddyconf.ParseTrustedProxies(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", EnvTrustedProxies, err)
+		}
+		site.TrustedProxies = ranges
+	}
+	return nil
 }
 
 // basicAuthUsers reads the accounts for [basic_auth] from the environment.
