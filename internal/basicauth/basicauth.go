@@ -318,6 +318,8 @@ func (a *Authenticator) unauthorized(w http.ResponseWriter) {
 
 func unavailable(w http.ResponseWriter) {
 	w.Header().Set("Retry-After", strconv.Itoa(RetryAfter))
+	// Closing spares reading (and waiting for) a body that is not used.
+	w.Header().Set("Connection", "close")
 	plain(w, http.StatusServiceUnavailable)
 }
 

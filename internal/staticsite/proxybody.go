@@ -83,6 +83,8 @@ func (g *ProxyGuard) ServeHTTP(w http.ResponseWriter, r *http.Request, next cadd
 		h.Set("Retry-After", strconv.Itoa(max(1, int(time.Duration(g.QueueWait).Seconds()))))
 		h.Set("Content-Type", "text/plain; charset=utf-8")
 		h.Set("Cache-Control", "no-store")
+		// Closing spares reading (and waiting for) a body that is not used.
+		h.Set("Connection", "close")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, err := io.WriteString(w, "503 Service Unavailable\n")
 		return err
