@@ -416,3 +416,55 @@ func countSockets(t *testing.T, pid int) int {
 	}
 	return n
 }
+
+// Requests that Go's net/http refuses before any handler runs are answered
+// by net/http itself: a fixed plain-text body naming the status, Connection:
+// close, and none of the site's headers (README: "What net/http answers
+// itself"). None echoes what the client sent. (417 has no body.)
+func TestNetMalformedRequests(t *testing.T) {
+	t.Parallel()
+	_, srv := buildAndLaunch(t, "plain")
+	const marker = "MARKER-FROM-CLIENT"
+	for _, c := range []struct {
+		what, request string
+		status        int
+	}{
+		{"no Host", "GET /" + marker + " HTTP/1.1\r\n\r\n", http.StatusBadRequest},
+		{"invalid header name", "GET / HTTP/1.1\r\nHost: localhost\r\nBad " + marker + ": x\r\n\r\n", http.StatusBadRequest},
+		{"malformed request line", "GET /" + marker + "\r\nHost: localhost\r\n\r\n", http.StatusBadRequest},
+		{"headers over 16 KiB", "GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: " + marker + strings.Repeat("a", 64<<10) + "\r\n\r\n", http.StatusRequestHeaderFieldsTooLarge},
+		{"unknown Transfer-Encoding", "POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: " + marker + "\r\n\r\n", http.StatusNotImplemented},
+		{"HTTP/3.0 over TCP", "GET /" + marker + " HTTP/3.0\r\nHost: localhost\r\n\r\n", http.StatusHTTPVersionNotSupported},
+		{"unknown Expect", "GET / HTTP/1.1\r\nHost: localhost\r\nExpect: " + marker + "\r\n\r\n", http.StatusExpectationFailed},
+	} {
+		resp, body := raw(t, srv, c.request)
+		if resp.StatusCode != c.status {
+			t.Errorf("%s: status %d, want %d; body %.100q", c.what, resp.StatusCode, c.status, body)
+		}
+		if ct := resp.Header.Get("Content-Type"); body != "" && ct != "text/plain; charset=utf-8" {
+			t.Errorf("%s: Content-Type %q, want text/plain; charset=utf-8", c.what, ct)
+		}
+		if strings.Contains(body, marker) {
+			t.Errorf("%s: the answer echoes the request: %.200q", c.what, body)
+		}
+	}
+}
+
+// Only proxied requests that basic auth let through lose their
+// Authorization header (it holds the site's password); on a proxy path that
+// is not protected, the client's own reaches the origin.
+func TestNetProxyAuthorization(t *testing.T) {
+	t.Parallel()
+	origin := newNetOrigin(t)
+	ws, _ := cfgBuilt(t, "net-proxy-auth")
+	srv := launch(t, ws, map[string]string{"API_ORIGIN": origin.URL, "BASIC_AUTH_USERS": "alice:" + cfgHash(t, "site-password")})
+	cfgGet(t, srv, cfgReq{path: "/api/admin/users"}, http.StatusUnauthorized, "")
+	cfgGet(t, srv, cfgReq{path: "/api/admin/users", user: "alice", pass: "site-password"}, http.StatusOK, "ORIGIN")
+	if seen, _, _ := origin.last(); seen.Get("Authorization") != "" {
+		t.Errorf("the site's password reached the origin: Authorization %q", seen.Get("Authorization"))
+	}
+	cfgGet(t, srv, cfgReq{path: "/api/public", header: map[string]string{"Authorization": "Bearer api-token"}}, http.StatusOK, "ORIGIN")
+	if seen, _, _ := origin.last(); seen.Get("Authorization") != "Bearer api-token" {
+		t.Errorf("on an unprotected proxy path the origin got Authorization %q, want the client's own %q", seen.Get("Authorization"), "Bearer api-token")
+	}
+}

@@ -17,7 +17,6 @@ import (
 	"net/netip"
 	"net/url"
 	"path"
-	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -305,8 +304,9 @@ func basicAuthRoute(a *config.BasicAuth, users []Account) obj {
 // proxyRoute forwards requests matching p.From to the origin in p.To. The
 // site-wide security headers are removed from proxied responses; [headers]
 // tables that match the path still apply.
-// With basic auth on, the visitor's Authorization header carries the site's
-// password, so it is not forwarded.
+// With basic auth on, the Authorization header of a request that basic auth
+// let through carries the site's password, so it is not forwarded; on a
+// proxy path that is not protected the client's own goes to the origin.
 func proxyRoute(p config.Proxy, defaults []policy.Header, globs []obj, dropAuth bool) (obj, error) {
 	u, err := url.Parse(p.To)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -347,13 +347,13 @@ func proxyRoute(p config.Proxy, defaults []policy.Header, globs []obj, dropAuth 
 		// Caddy say about themselves is removed unless an author sets it.
 		deferred(obj{"handler": "headers", "response": obj{"delete": proxyResponseDrop}}),
 		obj{"handler": "request_body", "max_size": maxBody},
-		obj{"handler": "static_proxy_guard", "max_conns": staticsite.DefaultProxyMaxConns},
+		obj{"handler": "static_proxy_guard", "max_conns": staticsite.DefaultProxyMaxConns, "drop_site_credentials": dropAuth},
 		obj{"handler": "static_proxy_path", "from": p.From, "base_path": u.EscapedPath()},
 		obj{
 			"handler":        "reverse_proxy",
 			"upstreams":      []obj{{"dial": net.JoinHostPort(u.Hostname(), port)}},
 			"transport":      transport,
-			"headers":        requestHeaders(reqHeaders, dropAuth),
+			"headers":        requestHeaders(reqHeaders),
 			"flush_interval": -1,
 		},
 	)
@@ -378,15 +378,11 @@ func routeRegexp(r *pattern.Route) string { return r.Regexp() }
 
 // requestHeaders sets the author's headers on the request to the origin and
 // deletes the forwarding headers a client may have written (Caddy sets
-// X-Forwarded-For/-Proto/-Host itself, from a trusted proxy's values only),
-// and, with dropAuth, Authorization. A header the author sets is kept.
-func requestHeaders(set obj, dropAuth bool) obj {
-	drop := proxyRequestDrop
-	if dropAuth {
-		drop = append(slices.Clone(drop), "Authorization")
-	}
+// X-Forwarded-For/-Proto/-Host itself, from a trusted proxy's values only).
+// A header the author sets is kept.
+func requestHeaders(set obj) obj {
 	var del []string
-	for _, name := range drop {
+	for _, name := range proxyRequestDrop {
 		if _, setByAuthor := set[name]; !setByAuthor {
 			del = append(del, name)
 		}

@@ -10,6 +10,8 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
+
+	"github.com/hardstatic/buildpack/internal/basicauth"
 )
 
 func init() {
@@ -34,7 +36,10 @@ const (
 //     waits up to QueueWait for a free slot, then gets 503 with Retry-After,
 //     so slow clients cannot open one origin connection each;
 //   - drops the request's trailers, which would otherwise reach the origin
-//     after the headers were checked.
+//     after the headers were checked;
+//   - with DropSiteCredentials, drops the Authorization header of a request
+//     that basic auth let through (basicauth.UserVar is set): it carries the
+//     site's password. Other requests keep theirs (a token for the origin).
 type ProxyGuard struct {
 	// BodyTimeout is the most time the whole request (body included) may
 	// take to arrive. Default: 5m.
@@ -45,6 +50,9 @@ type ProxyGuard struct {
 	MaxConns int `json:"max_conns,omitempty"`
 	// QueueWait is how long a request waits for a slot. Default: 5s.
 	QueueWait caddy.Duration `json:"queue_wait,omitempty"`
+	// DropSiteCredentials removes the Authorization header of requests that
+	// basic auth authenticated. Default: false.
+	DropSiteCredentials bool `json:"drop_site_credentials,omitempty"`
 
 	slots    chan struct{}
 	logger   *zap.Logger
@@ -94,6 +102,10 @@ func (g *ProxyGuard) ServeHTTP(w http.ResponseWriter, r *http.Request, next cadd
 	// ends; a copy without them is what goes on.
 	r = r.WithContext(r.Context())
 	r.Trailer = nil
+	if g.DropSiteCredentials && caddyhttp.GetVar(r.Context(), basicauth.UserVar) != nil {
+		r.Header = r.Header.Clone()
+		r.Header.Del("Authorization")
+	}
 	body := &deadlineBody{
 		rc:   http.NewResponseController(w),
 		end:  time.Now().Add(time.Duration(g.BodyTimeout)),

@@ -2,6 +2,7 @@ package staticsite
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/hardstatic/buildpack/internal/basicauth"
 )
 
 // guardServer serves g in front of a handler that reads the whole body and
@@ -133,5 +136,37 @@ func TestProxyGuardBound(t *testing.T) {
 	resp, err = http.Get(srv.URL)
 	if err != nil || resp.StatusCode != 200 {
 		t.Errorf("after the slot is free: %v %v", resp, err)
+	}
+}
+
+// The Authorization header of a request basic auth let through carries the
+// site's password and is dropped; others keep theirs.
+func TestProxyGuardDropsSiteCredentials(t *testing.T) {
+	g := &ProxyGuard{DropSiteCredentials: true}
+	if err := g.Provision(caddy.Context{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		user any
+		want string
+	}{
+		{"alice", ""},
+		{nil, "Bearer origin-token"},
+	} {
+		vars := map[string]any{}
+		if c.user != nil {
+			vars[basicauth.UserVar] = c.user
+		}
+		r := httptest.NewRequest(http.MethodGet, "/api/x", nil)
+		r = r.WithContext(context.WithValue(r.Context(), caddyhttp.VarsCtxKey, vars))
+		r.Header.Set("Authorization", "Bearer origin-token")
+		var got string
+		err := g.ServeHTTP(httptest.NewRecorder(), r, caddyhttp.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) error {
+			got = r.Header.Get("Authorization")
+			return nil
+		}))
+		if err != nil || got != c.want {
+			t.Errorf("authenticated as %v: the origin would get Authorization %q (%v), want %q", c.user, got, err, c.want)
+		}
 	}
 }
