@@ -50,7 +50,7 @@ func (l *Listener) WrapListener(ln net.Listener) net.Listener {
 }
 
 // Sizing. ConnMemory is the resident memory of one idle keep-alive
-// connection, measured by `make bench` (BENCHMARKS.md: about 21 MiB per
+// connection, measured by `make bench` (BENCHMARKS.md: 23 MiB per
 // 1,000 connections), rounded up. Connections may use MemoryShare of the
 // memory limit; the rest is for the server itself and for requests in
 // flight. FDReserve file descriptors are kept for the listener, files being
