@@ -31,7 +31,7 @@ type netOrigin struct {
 	trailer  http.Header
 	bodyLen  int
 	open     atomic.Int64
-	maxOpen  atomic.Int64
+	maxOpen  int64 // under mu
 	requests atomic.Int64
 }
 
@@ -52,8 +52,9 @@ func newNetOrigin(t *testing.T) *netOrigin {
 		switch s {
 		case http.StateNew:
 			n := o.open.Add(1)
-			for m := o.maxOpen.Load(); n > m && !o.maxOpen.CompareAndSwap(m, n); m = o.maxOpen.Load() {
-			}
+			o.mu.Lock()
+			o.maxOpen = max(o.maxOpen, n)
+			o.mu.Unlock()
 		case http.StateClosed, http.StateHijacked:
 			o.open.Add(-1)
 		}
@@ -304,7 +305,10 @@ func TestNetSlowBodies(t *testing.T) {
 		for refused.Load()+other.Load() < n-64 && time.Now().Before(deadline) {
 			time.Sleep(100 * time.Millisecond)
 		}
-		if m := origin.maxOpen.Load(); m > 64 || m == 0 {
+		origin.mu.Lock()
+		m := origin.maxOpen
+		origin.mu.Unlock()
+		if m > 64 || m == 0 {
 			t.Errorf("%d trickling uploads opened %d connections to the origin at once, want at most 64", n, m)
 		}
 		if got := refused.Load(); got < n-64 || other.Load() > 0 {

@@ -97,7 +97,7 @@ func (l Limits) Cap() int {
 	if l.Files > 0 {
 		n = min(n, l.Files-FDReserve)
 	}
-	return int(max(n, MinConns))
+	return int(max(n, MinConns)) //nolint:gosec // at most 1<<20
 }
 
 // ReadLimits reads the memory limit (cgroup v2, then v1, then /proc/meminfo)
@@ -114,7 +114,7 @@ func ReadLimits() Limits {
 	}
 	var r syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r); err == nil && r.Cur < 1<<40 {
-		l.Files = int64(r.Cur)
+		l.Files = int64(r.Cur) //nolint:gosec // under 1<<40
 	}
 	return l
 }
