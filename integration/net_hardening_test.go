@@ -472,3 +472,16 @@ func TestNetProxyAuthorization(t *testing.T) {
 		t.Errorf("on an unprotected proxy path the origin got Authorization %q, want the client's own %q", seen.Get("Authorization"), "Bearer api-token")
 	}
 }
+
+// A bcrypt cost over 12 stops the server at start, naming the user and the
+// reason: one request with it would pin a core (cost 31: for days).
+func TestNetBasicAuthCostRefused(t *testing.T) {
+	t.Parallel()
+	ws, _ := cfgBuilt(t, "cfg-basic-auth")
+	out := cfgLaunchFails(t, ws, map[string]string{
+		"BASIC_AUTH_USERS": "alice:" + cfgHash(t, "fine") + ",bob:$2a$31$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
+	})
+	if !strings.Contains(out, `BASIC_AUTH_USERS: user "bob": the bcrypt cost 31 is over 12`) || !strings.Contains(out, "hash-password") {
+		t.Errorf("the server's output does not say that bob's bcrypt cost is too high and how to make a new hash:\n%s", out)
+	}
+}
