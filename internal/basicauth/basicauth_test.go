@@ -2,6 +2,7 @@ package basicauth
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -25,7 +26,7 @@ func hash(t testing.TB, pw string, cost int) string {
 // withCost rewrites the cost field of a valid hash (the hash no longer
 // matches, but its cost is what is checked).
 func withCost(h string, cost int) string {
-	return h[:4] + string(rune('0'+cost/10)) + string(rune('0'+cost%10)) + h[6:]
+	return h[:4] + fmt.Sprintf("%02d", cost) + h[6:]
 }
 
 func request(user, pass string) *http.Request {

@@ -65,12 +65,18 @@ func TestListener(t *testing.T) {
 			accepted <- c
 		}
 	}()
+	var clients []net.Conn
+	defer func() {
+		for _, c := range clients {
+			_ = c.Close()
+		}
+	}()
 	for range 3 {
 		c, err := net.Dial("tcp", inner.Addr().String())
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer c.Close()
+		clients = append(clients, c)
 	}
 	first, second := <-accepted, <-accepted
 	select {
