@@ -135,14 +135,14 @@ func TestLaunchVarsAndBasicAuth(t *testing.T) {
 	t.Setenv("BASIC_AUTH_USERS", "alice:$2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW\nbob:$2y$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW")
 	out, err := launch.Config(file, "8080", app)
 	must(t, err)
-	if !strings.Contains(string(out), `"username": "bob"`) || !strings.Contains(string(out), "www.example.com") {
+	if !strings.Contains(string(out), `"username": "bob"`) || !strings.Contains(string(out), "www.example.com") || !strings.Contains(string(out), "static_basic_auth") {
 		t.Fatalf("config lacks users or host:\n%s", out)
 	}
 	t.Setenv("BASIC_AUTH_USERS", "")
 	t.Setenv("BASIC_AUTH_DISABLED", "true")
 	out, err = launch.Config(file, "8080", app)
 	must(t, err)
-	if strings.Contains(string(out), "authentication") {
+	if strings.Contains(string(out), "static_basic_auth") {
 		t.Fatal("BASIC_AUTH_DISABLED=true left basic auth on")
 	}
 }
