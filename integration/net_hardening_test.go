@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/hardstatic/buildpack/integration/lifecycle"
 )
 
@@ -483,5 +485,52 @@ func TestNetBasicAuthCostRefused(t *testing.T) {
 	})
 	if !strings.Contains(out, `BASIC_AUTH_USERS: user "bob": the bcrypt cost 31 is over 12`) || !strings.Contains(out, "hash-password") {
 		t.Errorf("the server's output does not say that bob's bcrypt cost is too high and how to make a new hash:\n%s", out)
+	}
+}
+
+// With every bcrypt slot busy (GOMAXPROCS=1: one slot) under a burst of
+// unknown user names, requests that need a bcrypt run are answered 503 with
+// Retry-After instead of queueing, while a visitor whose credentials were
+// already checked is served at once: the cache means it costs no bcrypt.
+func TestNetBasicAuthSaturation(t *testing.T) {
+	t.Parallel()
+	hash, err := bcrypt.GenerateFromPassword([]byte("correct horse"), 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, _ := cfgBuilt(t, "cfg-basic-auth")
+	srv := launch(t, ws, map[string]string{"BASIC_AUTH_USERS": "alice:" + string(hash), "GOMAXPROCS": "1"})
+	alice := cfgReq{path: "/", user: "alice", pass: "correct horse"}
+	cfgGet(t, srv, alice, http.StatusOK, "CFG-BA-HOME")
+
+	const burst = 40 // at cost 12, more than 2 s of one core on any machine
+	statuses := make(chan *http.Response, burst)
+	var wg sync.WaitGroup
+	for i := range burst {
+		wg.Go(func() {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/", nil)
+			req.SetBasicAuth(fmt.Sprintf("nobody-%d", i), "guess")
+			resp, err := (&http.Client{Timeout: 2 * time.Minute}).Do(req)
+			if err != nil {
+				t.Errorf("unknown user %d: %v", i, err)
+				return
+			}
+			_ = resp.Body.Close()
+			statuses <- resp
+		})
+	}
+	time.Sleep(500 * time.Millisecond) // the burst is in
+	cfgGet(t, srv, alice, http.StatusOK, "CFG-BA-HOME")
+	wg.Wait()
+	close(statuses)
+	counts := map[int]int{}
+	for resp := range statuses {
+		counts[resp.StatusCode]++
+		if resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "1" {
+			t.Errorf("503 without Retry-After: 1: %q", resp.Header.Get("Retry-After"))
+		}
+	}
+	if counts[http.StatusServiceUnavailable] == 0 || counts[http.StatusUnauthorized] == 0 || counts[401]+counts[503] != burst {
+		t.Errorf("%d unknown users at once with one bcrypt slot: statuses %v; want some 401 and the rest 503 (not queued)", burst, counts)
 	}
 }
