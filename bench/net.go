@@ -78,7 +78,7 @@ func benchAuth(out *report, public, authWS *lifecycle.Workspace, tmp string) err
 	out.f("| 5 KB HTML (/), browser Accept-Encoding | ours, public | %.0f | %s | %s | |\n", p.rps, ms(p.p50), ms(p.p99))
 	out.f("| 5 KB HTML (/), browser Accept-Encoding | ours, authenticated | %.0f | %s | %s | %.2fx |\n", a.rps, ms(a.p50), ms(a.p99), a.rps/p.rps)
 
-	const n = 9
+	const n = 15
 	wrong := "Basic " + base64.StdEncoding.EncodeToString([]byte("bench:wrong-password"))
 	unknown := "Basic " + base64.StdEncoding.EncodeToString([]byte("nobody-like-this:bench-password"))
 	var tw, tu []float64

@@ -50,13 +50,13 @@ func (l *Listener) WrapListener(ln net.Listener) net.Listener {
 }
 
 // Sizing. ConnMemory is the resident memory of one idle keep-alive
-// connection, measured by `make bench` (BENCHMARKS.md: 23 MiB per
-// 1,000 connections), rounded up. Connections may use MemoryShare of the
+// connection, measured by `make bench` (BENCHMARKS.md: 23.0 and 26.8 MiB per
+// 1,000 connections in two runs), rounded up. Connections may use MemoryShare of the
 // memory limit; the rest is for the server itself and for requests in
 // flight. FDReserve file descriptors are kept for the listener, files being
 // served, proxy connections and logs.
 const (
-	ConnMemory  = 24 << 10
+	ConnMemory  = 28 << 10
 	MemoryShare = 2 // 1/2
 	FDReserve   = 256
 	// MinConns is the lowest computed cap: below it the limits are too
