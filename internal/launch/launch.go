@@ -68,6 +68,10 @@ func Config(manifestPath, port, app string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	rt, err := runtimeSwitches(os.LookupEnv, listen, os.Stderr)
+	if err != nil {
+		return nil, err
+	}
 	return caddyconf.Build(caddyconf.Site{
 		Listen:  listen,
 		Root:    root,
@@ -77,6 +81,7 @@ func Config(manifestPath, port, app string) ([]byte, error) {
 		Users:   users,
 
 		PagePolicies: m.PagePolicies,
+		Runtime:      rt,
 	})
 }
 
