@@ -150,7 +150,8 @@ func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 		// The probe answers first; then the site-wide headers.
 		{"handle": append(runtimeHandlers(site.Runtime), headersHandler(site.Headers, true))},
 		// One canonical request path for every later route and handler.
-		{"handle": []obj{{"handler": "static_canonical"}}},
+		// The page's runtime configuration (internal/caddyconf/runtime.go).
+		{"handle": []obj{{"handler": "static_canonical"}, {"handler": "subroute", "routes": []obj{envRoute(site, cfg)}}}},
 	}
 	globs := headerRoutes(cfg.HeaderRules)
 	routes = append(routes, globs...)

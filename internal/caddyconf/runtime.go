@@ -1,5 +1,10 @@
 package caddyconf
 
+import (
+	"github.com/hardstatic/buildpack/internal/config"
+	"github.com/hardstatic/buildpack/internal/pattern"
+)
+
 // Runtime are the launch-time switches read from the environment: the same
 // image behaves differently in each environment without a rebuild.
 type Runtime struct {
@@ -14,6 +19,9 @@ type Runtime struct {
 	// MetricsListen, when set, is the address of a second server that
 	// serves Prometheus metrics at /metrics, and only there.
 	MetricsListen string
+	// PublicEnv are the variables the page's JavaScript sees at EnvJSPath
+	// and EnvJSONPath (name -> value); both answer {} when there are none.
+	PublicEnv map[string]string
 }
 
 // ReservedPrefix is the part of the URL space the server answers itself;
@@ -23,6 +31,17 @@ const ReservedPrefix = "/.well-known/hardstatic/"
 // ProbePath answers 200 "ok" to GET and HEAD, before every other route:
 // no credentials, no access log line, the same bytes for every site.
 const ProbePath = ReservedPrefix + "health"
+
+// EnvJSPath is the runtime configuration as a script that sets
+// window.__ENV; EnvJSONPath is the same object as JSON.
+const (
+	EnvJSPath   = ReservedPrefix + "env.js"
+	EnvJSONPath = ReservedPrefix + "env.json"
+)
+
+// httpProtoPattern matches an X-Forwarded-Proto whose first hop is http
+// (the https redirect's matcher).
+const httpProtoPattern = `(?i)^\s*http\s*(,|$)`
 
 // MetricsPath is where the metrics server serves Prometheus metrics.
 const MetricsPath = "/metrics"
@@ -66,6 +85,43 @@ func runtimeHandlers(rt Runtime) []obj {
 		})
 	}
 	return hs
+}
+
+// envRoute serves the runtime configuration, right after the canonical
+// path. It asks for credentials itself when basic auth protects the site's
+// home page (what a protected site's pages see is not shown to everyone),
+// and leaves plain-http requests to the https redirect.
+func envRoute(site Site, cfg *config.Config) obj {
+	var handle []obj
+	if a := cfg.BasicAuth; a != nil && site.Users != nil && protectsHome(a.Paths) {
+		handle = append(handle, basicAuthRoute(a, site.Users)["handle"].([]obj)...)
+	}
+	values := site.Runtime.PublicEnv
+	if values == nil {
+		values = map[string]string{}
+	}
+	handle = append(handle, obj{"handler": "static_env", "values": values})
+	match := obj{"path": []string{EnvJSPath, EnvJSONPath}}
+	if cfg.HTTPSOnly {
+		match["not"] = []obj{{"header_regexp": obj{"X-Forwarded-Proto": obj{"pattern": httpProtoPattern}}}}
+	}
+	return obj{
+		"match":    []obj{match},
+		"handle":   handle,
+		"terminal": true,
+	}
+}
+
+func protectsHome(paths []string) bool {
+	if len(paths) == 0 {
+		return true
+	}
+	for _, p := range paths {
+		if g, err := pattern.CompileGlob(p); err == nil && g.Match("/") {
+			return true
+		}
+	}
+	return false
 }
 
 func robotsRoute() obj {

@@ -64,11 +64,15 @@ func Config(manifestPath, port, app string) ([]byte, error) {
 	if hadHost && cfg.CanonicalHost == "" {
 		fmt.Fprintf(os.Stderr, "static-server: warning: %s canonical_host resolved to an empty string: other hosts are not redirected\n", config.FileName)
 	}
+	secret := "" // the accounts are never exposed to the page
+	if cfg.BasicAuth != nil {
+		secret = cfg.BasicAuth.UsersEnv
+	}
 	users, err := basicAuthUsers(cfg, os.LookupEnv)
 	if err != nil {
 		return nil, err
 	}
-	rt, err := runtimeSwitches(os.LookupEnv, listen, os.Stderr)
+	rt, err := runtimeSwitches(os.LookupEnv, os.Environ(), secret, listen, os.Stderr)
 	if err != nil {
 		return nil, err
 	}

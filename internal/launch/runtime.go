@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,13 +20,15 @@ const (
 	MaintenanceEnv      = "STATIC_MAINTENANCE"
 	RetryAfterEnv       = "STATIC_MAINTENANCE_RETRY_AFTER"
 	MetricsListenEnv    = "STATIC_METRICS_LISTEN"
+	PublicPrefixEnv     = "STATIC_PUBLIC_PREFIX"
+	DefaultPublicPrefix = "PUBLIC_"
 	DefaultRetryAfter   = 300
 	maxRetryAfterSecond = 7 * 24 * 3600
 )
 
 // runtimeSwitches reads the launch-time switches and says on log which are
 // on. listen is the site's own address, which metrics may not share.
-func runtimeSwitches(lookup config.Lookup, listen string, log io.Writer) (caddyconf.Runtime, error) {
+func runtimeSwitches(lookup config.Lookup, environ []string, secret string, listen string, log io.Writer) (caddyconf.Runtime, error) {
 	var rt caddyconf.Runtime
 	var err error
 	get := func(name string) string { v, _ := lookup(name); return v }
@@ -50,6 +53,14 @@ func runtimeSwitches(lookup config.Lookup, listen string, log io.Writer) (caddyc
 		}
 		rt.MetricsListen = addr
 	}
+	prefix := DefaultPublicPrefix
+	if v, ok := lookup(PublicPrefixEnv); ok {
+		prefix = v
+	}
+	if !validPrefix(prefix) {
+		return rt, UsageError{fmt.Errorf("%s=%q: the prefix must be upper-case letters, digits and _, start with a letter and end with _ (such as PUBLIC_)", PublicPrefixEnv, prefix)}
+	}
+	rt.PublicEnv = publicEnv(environ, prefix, secret)
 	if rt.Preview {
 		fmt.Fprintf(log, "static-server: preview (%s): every response carries X-Robots-Tag: noindex; /robots.txt disallows all crawlers\n", PreviewEnv)
 	}
@@ -61,8 +72,49 @@ func runtimeSwitches(lookup config.Lookup, listen string, log io.Writer) (caddyc
 		fmt.Fprintf(log, "static-server: metrics (%s): Prometheus metrics on http://%s%s, not on the site's port\n",
 			MetricsListenEnv, displayAddr(rt.MetricsListen), caddyconf.MetricsPath)
 	}
+	names := make([]string, 0, len(rt.PublicEnv))
+	for n := range rt.PublicEnv {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	if len(names) == 0 {
+		fmt.Fprintf(log, "static-server: runtime config: no %s* variables; %s is {}\n", prefix, caddyconf.EnvJSPath)
+	} else {
+		fmt.Fprintf(log, "static-server: runtime config: %s and %s expose %s (the %s* variables; values not logged)\n",
+			caddyconf.EnvJSPath, caddyconf.EnvJSONPath, strings.Join(names, ", "), prefix)
+	}
 	fmt.Fprintf(log, "static-server: probe: GET %s answers 200 ok (no credentials, not logged)\n", caddyconf.ProbePath)
 	return rt, nil
+}
+
+// publicEnv picks the variables the page may see: those named with the
+// prefix, never the server's own (STATIC_*, BASIC_AUTH_*, CNB_*) nor the
+// basic-auth accounts' variable.
+func publicEnv(environ []string, prefix, secret string) map[string]string {
+	out := map[string]string{}
+	for _, kv := range environ {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok || !strings.HasPrefix(name, prefix) || name == secret {
+			continue
+		}
+		if strings.HasPrefix(name, "STATIC_") || strings.HasPrefix(name, "BASIC_AUTH_") || strings.HasPrefix(name, "CNB_") {
+			continue
+		}
+		out[name] = value
+	}
+	return out
+}
+
+func validPrefix(p string) bool {
+	if len(p) < 2 || p[0] < 'A' || p[0] > 'Z' || !strings.HasSuffix(p, "_") {
+		return false
+	}
+	for _, c := range p {
+		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 // metricsAddress checks a metrics listen address: ":9090", "9090" or
