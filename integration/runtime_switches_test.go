@@ -44,6 +44,12 @@ func TestRuntimeSwitches(t *testing.T) {
 		if !strings.Contains(logs, "probe: GET "+probePath) {
 			t.Errorf("the launch log does not name the probe")
 		}
+		// The runtime configuration of a protected site needs the same
+		// credentials as its pages, and plain http is redirected first.
+		cfgGet(t, srv, cfgReq{path: "/.well-known/hardstatic/env.js"}, 401, "")
+		cfgGet(t, srv, auth("/.well-known/hardstatic/env.js"), 200, "window.__ENV = Object.freeze({});")
+		cfgRedirect(t, srv, cfgReq{path: "/.well-known/hardstatic/env.json", header: map[string]string{"X-Forwarded-Proto": "http"}},
+			301, "https://127.0.0.1/.well-known/hardstatic/env.json")
 		// No metrics on the public port, with or without credentials.
 		cfgGet(t, srv, cfgReq{path: "/metrics"}, 401, "")
 		resp, body := cfgGet(t, srv, auth("/metrics"), 404, "")
