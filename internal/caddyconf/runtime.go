@@ -150,6 +150,10 @@ func maintenanceRoute(site Site) obj {
 		"retry_after":   site.Runtime.RetryAfter,
 		"files_index":   "{env.STATIC_FILES_INDEX}",
 		"policy_header": policyHeader(site.Headers),
+		"hide":          site.Hide,
+	}
+	if site.Config != nil {
+		h["hide_globs"] = site.Config.Hide
 	}
 	if site.Config != nil && site.Config.Charset != "" {
 		h["charset"] = site.Config.Charset

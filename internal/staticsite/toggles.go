@@ -36,8 +36,12 @@ type Maintenance struct {
 	// RetryAfter is the Retry-After value in seconds. Default: 300.
 	RetryAfter int `json:"retry_after,omitempty"`
 	// FilesIndex is the build's file table, as for static_site.
-	// Placeholders are expanded. Default: none (the plain page is used).
+	// Placeholders are expanded. Default: none (the root is walked at
+	// start, with Hide and HideGlobs, as static_site does).
 	FilesIndex string `json:"files_index,omitempty"`
+	// Hide and HideGlobs are static_site's, for the walk. Default: none.
+	Hide      []string `json:"hide,omitempty"`
+	HideGlobs []string `json:"hide_globs,omitempty"`
 	// Charset is added to text content types. Default: "utf-8".
 	Charset string `json:"charset,omitempty"`
 	// PagePolicy is the page's own Content-Security-Policy, sent under
@@ -74,14 +78,20 @@ func (m *Maintenance) Provision(ctx caddy.Context) error {
 	if !path.IsAbs(m.Root) {
 		return fmt.Errorf("root must be an absolute path, got %q", m.Root)
 	}
-	index := caddy.NewReplacer().ReplaceAll(m.FilesIndex, "")
-	if index == "" {
-		return nil
-	}
-	loaded, err := loadFiles(index, m.Root, m.Charset)
+	rule, err := sitefs.NewRule(sitefs.RuleOptions{Hide: m.Hide, HideGlobs: m.HideGlobs})
 	if err != nil {
-		ctx.Logger().Warn("maintenance: file table not used; the plain page is shown", zap.String("file", index), zap.Error(err))
-		return nil
+		return err
+	}
+	var loaded *files
+	if index := caddy.NewReplacer().ReplaceAll(m.FilesIndex, ""); index != "" {
+		if loaded, err = loadFiles(index, m.Root, m.Charset); err != nil {
+			ctx.Logger().Warn("maintenance: file table not used; walked the root instead", zap.String("file", index), zap.Error(err))
+		}
+	}
+	if loaded == nil {
+		if loaded, err = walkFiles(m.Root, rule, m.Charset); err != nil {
+			return err
+		}
 	}
 	e := loaded.entries[m.Page]
 	if e == nil {
@@ -93,7 +103,7 @@ func (m *Maintenance) Provision(ctx caddy.Context) error {
 		loaded.close()
 		return fmt.Errorf("opening the site root: %w", err)
 	}
-	m.site = &Handler{Root: m.Root, root: root, files: loaded, rule: &sitefs.Rule{}}
+	m.site = &Handler{Root: m.Root, root: root, files: loaded, rule: rule}
 	m.entry = e
 	return nil
 }
