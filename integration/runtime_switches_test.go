@@ -251,3 +251,17 @@ func httpGetBody(t *testing.T, url string, status int) string {
 	}
 	return string(body)
 }
+
+// Preview marks proxied answers too, over what the origin and [headers] say.
+func TestRuntimePreviewProxied(t *testing.T) {
+	t.Parallel()
+	up := newCfgUpstream(t)
+	ws, _ := cfgBuilt(t, "cfg-proxies")
+	srv := launch(t, ws, map[string]string{"API_ORIGIN": up.URL, "API_KEY": "k", "STATIC_PREVIEW": "true"})
+	for _, p := range []string{"/api/items/1", "/"} {
+		r := cfgReq{path: p, header: map[string]string{"X-Forwarded-Proto": "https"}}
+		resp, _ := cfgDo(t, srv, r)
+		cfgHeader(t, r.String(), resp, "X-Robots-Tag", "noindex")
+	}
+	cfgGet(t, srv, cfgReq{path: "/robots.txt"}, 200, "Disallow: /")
+}
