@@ -58,6 +58,8 @@ type Site struct {
 	// TrustedProxies are the address ranges (CIDR) whose X-Forwarded-*
 	// headers are believed; nil: DefaultTrustedProxies, empty: none.
 	TrustedProxies []string
+	// Runtime are the launch-time switches (preview, maintenance, metrics).
+	Runtime Runtime
 }
 
 // Account is one basic-auth user (name and bcrypt hash).
@@ -106,7 +108,7 @@ func Build(site Site) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	errorRoutes := []obj{{"handle": []obj{headersHandler(site.Headers, true), {
+	errorRoutes := []obj{{"handle": []obj{previewHeaders(headersHandler(site.Headers, true), site.Runtime), {
 		"handler":     "static_response",
 		"status_code": "{http.error.status_code}",
 		"headers":     obj{"Content-Type": []string{"text/plain; charset=utf-8"}, "Cache-Control": []string{"no-store"}},
@@ -141,6 +143,14 @@ func Build(site Site) ([]byte, error) {
 	if site.MaxConns > 0 {
 		server["listener_wrappers"] = []obj{{"wrapper": "static_limit", "max_conns": site.MaxConns}}
 	}
+	httpApp := obj{
+		"grace_period": grace.String(),
+		"servers":      obj{"site": server},
+	}
+	if site.Runtime.MetricsListen != "" {
+		httpApp["metrics"] = obj{}
+		httpApp["servers"].(obj)["metrics"] = metricsServer(site.Runtime.MetricsListen)
+	}
 	doc := obj{
 		// No admin endpoint, and no config saved to disk.
 		"admin": obj{"disabled": true, "config": obj{"persist": false}},
@@ -150,11 +160,8 @@ func Build(site Site) ([]byte, error) {
 		}}},
 		"apps": obj{
 			// The platform terminates TLS; nothing may touch certificate storage.
-			"tls": obj{"disable_storage_clean": true},
-			"http": obj{
-				"grace_period": grace.String(),
-				"servers":      obj{"site": server},
-			},
+			"tls":  obj{"disable_storage_clean": true},
+			"http": httpApp,
 		},
 	}
 	return json.MarshalIndent(doc, "", "  ")
@@ -163,9 +170,11 @@ func Build(site Site) ([]byte, error) {
 // siteRoutes lists the routes in precedence order.
 func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 	routes := []obj{
-		{"handle": []obj{headersHandler(site.Headers, true)}},
+		// The probe answers first; then the site-wide headers.
+		{"handle": append(runtimeHandlers(site.Runtime), headersHandler(site.Headers, true))},
 		// One canonical request path for every later route and handler.
-		{"handle": []obj{{"handler": "static_canonical"}}},
+		// The page's runtime configuration (internal/caddyconf/runtime.go).
+		{"handle": []obj{{"handler": "static_canonical"}, {"handler": "subroute", "routes": []obj{envRoute(site, cfg)}}}},
 	}
 	globs := headerRoutes(cfg.HeaderRules)
 	routes = append(routes, globs...)
@@ -188,8 +197,14 @@ func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 			"terminal": true,
 		})
 	}
+	if site.Runtime.Preview {
+		routes = append(routes, robotsRoute())
+	}
 	if cfg.BasicAuth != nil && site.Users != nil {
 		routes = append(routes, basicAuthRoute(cfg.BasicAuth, site.Users))
+	}
+	if site.Runtime.Maintenance {
+		routes = append(routes, maintenanceRoute(site))
 	}
 	if len(cfg.Redirects) > 0 {
 		rules := make([]obj, len(cfg.Redirects))

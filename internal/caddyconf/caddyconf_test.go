@@ -105,8 +105,8 @@ func TestBuild(t *testing.T) {
 			{append(srv, "write_idle_timeout"), -1.0},
 			{append(srv, "max_header_bytes"), 16384.0},
 			{append(srv, "logs"), map[string]any{}},
-			{route(0, "handle", 0, "response", "set", "X-Frame-Options"), []any{"DENY"}},
-			{route(0, "handle", 0, "response", "delete"), []any{"Server", "X-Removed"}},
+			{route(0, "handle", 1, "response", "set", "X-Frame-Options"), []any{"DENY"}},
+			{route(0, "handle", 1, "response", "delete"), []any{"Server", "X-Removed"}},
 			// https_only is on by default and comes first after the headers.
 			{route(1, "match", 0, "header_regexp", "X-Forwarded-Proto", "pattern"), `(?i)^\s*http\s*(,|$)`},
 			{route(1, "handle", 0, "headers", "Location"), []any{"https://{http.request.host}{http.request.uri}"}},

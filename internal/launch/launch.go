@@ -69,7 +69,15 @@ func Config(manifestPath, port, app string) ([]byte, error) {
 	if err := herokuBasicAuth(m, os.LookupEnv); err != nil {
 		return nil, err
 	}
+	secret := "" // the accounts are never exposed to the page
+	if cfg.BasicAuth != nil {
+		secret = cfg.BasicAuth.UsersEnv
+	}
 	users, err := basicAuthUsers(cfg, os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := runtimeSwitches(os.LookupEnv, os.Environ(), secret, listen, os.Stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -82,6 +90,7 @@ func Config(manifestPath, port, app string) ([]byte, error) {
 		Users:   users,
 
 		PagePolicies: m.PagePolicies,
+		Runtime:      rt,
 	}
 	if err := connectionLimits(&site, os.LookupEnv); err != nil {
 		return nil, err
