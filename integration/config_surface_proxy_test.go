@@ -70,6 +70,11 @@ func newCfgUpstream(t *testing.T) *cfgUpstream {
 			st.finished.Store(true)
 			return
 		}
+		if r.URL.Path == "/v1/moved" {
+			// An origin that redirects with its own absolute URL.
+			http.Redirect(w, r, "http://"+r.Host+"/v1/items/7?from=moved", http.StatusFound)
+			return
+		}
 		h := sha256.New()
 		n, err := io.Copy(h, r.Body)
 		s := cfgSeen{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Host: r.Host,
@@ -119,6 +124,15 @@ func TestCfgProxies(t *testing.T) {
 	}
 	srv := launch(t, ws, map[string]string{"API_ORIGIN": up.URL, "API_KEY": "key-from-launch-env"})
 	upHost := strings.TrimPrefix(up.URL, "http://")
+
+	// The origin's own absolute URL in a redirect comes back as the
+	// proxy's path (nginx's proxy_redirect default, which Heroku used).
+	t.Run("redirects from the origin", func(t *testing.T) {
+		resp := cfgRedirect(t, srv, cfgReq{path: "/api/moved"}, http.StatusFound, "/api/items/7?from=moved")
+		if loc := resp.Header.Get("Location"); strings.Contains(loc, upHost) {
+			t.Errorf("the origin's address reached the visitor: %s", loc)
+		}
+	})
 
 	t.Run("path, query and request headers", func(t *testing.T) {
 		resp, _ := cfgGet(t, srv, cfgReq{

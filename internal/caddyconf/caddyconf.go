@@ -17,6 +17,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path"
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -374,7 +375,7 @@ func proxyRoute(p config.Proxy, defaults []policy.Header, globs []obj, dropAuth 
 			"handler":        "reverse_proxy",
 			"upstreams":      []obj{{"dial": net.JoinHostPort(u.Hostname(), port)}},
 			"transport":      transport,
-			"headers":        requestHeaders(reqHeaders),
+			"headers":        proxyHeaders(reqHeaders, locationRewrite(p.From, u)),
 			"flush_interval": -1,
 		},
 	)
@@ -401,14 +402,38 @@ func routeRegexp(r *pattern.Route) string { return r.Regexp() }
 // deletes the forwarding headers a client may have written (Caddy sets
 // X-Forwarded-For/-Proto/-Host itself, from a trusted proxy's values only).
 // A header the author sets is kept.
-func requestHeaders(set obj) obj {
+func proxyHeaders(set obj, location obj) obj {
 	var del []string
 	for _, name := range proxyRequestDrop {
 		if _, setByAuthor := set[name]; !setByAuthor {
 			del = append(del, name)
 		}
 	}
-	return obj{"request": obj{"set": set, "delete": del}}
+	h := obj{"request": obj{"set": set, "delete": del}}
+	if location != nil {
+		h["response"] = obj{"replace": obj{"Location": []obj{location}}}
+	}
+	return h
+}
+
+// locationRewrite maps redirects from the origin back onto the proxy's
+// path, as nginx's proxy_redirect default does: a Location that starts with
+// the origin URL the proxy forwards to (to = "https://api.example.com/v1/")
+// starts with the proxy's path instead (from = "/api/*" gives /api/...).
+func locationRewrite(from string, to *url.URL) obj {
+	origin := to.Scheme + "://" + to.Host
+	base := to.EscapedPath()
+	prefix, splat := strings.CutSuffix(from, "*")
+	if !splat {
+		return obj{"search_regexp": "^" + regexp.QuoteMeta(origin+base) + "$", "replace": literal(from)}
+	}
+	if !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
+	if !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	return obj{"search_regexp": "^" + regexp.QuoteMeta(origin+base), "replace": literal(prefix)}
 }
 
 // proxyRequestDrop are the forwarding headers of other conventions, which
