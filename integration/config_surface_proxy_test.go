@@ -72,7 +72,7 @@ func newCfgUpstream(t *testing.T) *cfgUpstream {
 		}
 		if r.URL.Path == "/v1/moved" {
 			// An origin that redirects with its own absolute URL.
-			http.Redirect(w, r, "http://"+r.Host+"/v1/items/7?from=moved", http.StatusFound)
+			http.Redirect(w, r, "http://"+r.Host+"/v1/items/7?from=moved", http.StatusFound) //nolint:gosec // a test origin naming itself
 			return
 		}
 		h := sha256.New()

@@ -61,6 +61,9 @@ type Site struct {
 	TrustedProxies []string
 	// Runtime are the launch-time switches (preview, maintenance, metrics).
 	Runtime Runtime
+	// AccessLog is "on", "sampled" or "off" (config.AccessLog*); "": the
+	// configuration's access_log.
+	AccessLog string
 }
 
 // Account is one basic-auth user (name and bcrypt hash).
@@ -126,7 +129,6 @@ func Build(site Site) ([]byte, error) {
 		"read_idle_timeout":   -1,
 		"write_idle_timeout":  -1,
 		"max_header_bytes":    MaxHeaderBytes,
-		"logs":                obj{},
 		"routes":              routes,
 		"errors":              obj{"routes": errorRoutes},
 	}
@@ -152,13 +154,17 @@ func Build(site Site) ([]byte, error) {
 		httpApp["metrics"] = obj{}
 		httpApp["servers"].(obj)["metrics"] = metricsServer(site.Runtime.MetricsListen)
 	}
+	accessLog := site.AccessLog
+	if accessLog == "" {
+		accessLog = cfg.AccessLog
+	}
+	if accessLog != config.AccessLogOff {
+		server["logs"] = obj{}
+	}
 	doc := obj{
 		// No admin endpoint, and no config saved to disk.
-		"admin": obj{"disabled": true, "config": obj{"persist": false}},
-		"logging": obj{"logs": obj{"default": obj{
-			"writer":  obj{"output": "stdout"},
-			"encoder": obj{"format": "json"},
-		}}},
+		"admin":   obj{"disabled": true, "config": obj{"persist": false}},
+		"logging": logging(accessLog),
 		"apps": obj{
 			// The platform terminates TLS; nothing may touch certificate storage.
 			"tls":  obj{"disable_storage_clean": true},
@@ -166,6 +172,29 @@ func Build(site Site) ([]byte, error) {
 		},
 	}
 	return json.MarshalIndent(doc, "", "  ")
+}
+
+// logging sends the server's own messages to stdout line by line, and the
+// access log (unless off) through the batching writer of internal/accesslog,
+// sampled when asked.
+func logging(accessLog string) obj {
+	logs := obj{"default": obj{
+		"writer":  obj{"output": "stdout"},
+		"encoder": obj{"format": "json"},
+		"exclude": []string{"http.log.access"},
+	}}
+	if accessLog != config.AccessLogOff {
+		access := obj{
+			"writer":  obj{"output": "static_buffered"},
+			"encoder": obj{"format": "json"},
+			"include": []string{"http.log.access"},
+		}
+		if accessLog == config.AccessLogSampled {
+			access["sampling"] = obj{"interval": int64(time.Second), "first": 10, "thereafter": 100}
+		}
+		logs["access"] = access
+	}
+	return obj{"logs": logs}
 }
 
 // siteRoutes lists the routes in precedence order.

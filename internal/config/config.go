@@ -95,6 +95,11 @@ type Config struct {
 	// <link rel=stylesheet> tags at build time. Default: true.
 	SRI bool `toml:"sri" json:"sri"`
 
+	// AccessLog is the server's access log on stdout: "on" (a JSON line per
+	// request), "sampled" (per second, the first 10 lines, then one in 100)
+	// or "off". STATIC_ACCESS_LOG at launch overrides it. Default: "on".
+	AccessLog string `toml:"access_log" json:"access_log"`
+
 	// BasicAuth protects the site with a password, taken at launch from the
 	// environment. Default: off.
 	BasicAuth *BasicAuth `toml:"basic_auth" json:"basic_auth,omitempty"`
@@ -177,6 +182,16 @@ type BasicAuth struct {
 	Paths []string `toml:"paths" json:"paths,omitempty"`
 }
 
+// Values of access_log.
+const (
+	AccessLogOn      = "on"
+	AccessLogSampled = "sampled"
+	AccessLogOff     = "off"
+)
+
+// AccessLogModes lists the values access_log takes.
+var AccessLogModes = []string{AccessLogOn, AccessLogSampled, AccessLogOff}
+
 // SetFile names the file the configuration was read from, for errors
 // found after parsing (a migrated static.json).
 func (c *Config) SetFile(name string) { c.file = name }
@@ -190,6 +205,7 @@ func Default() *Config {
 		HTTPSOnly:     true,
 		Charset:       "utf-8",
 		SRI:           true,
+		AccessLog:     AccessLogOn,
 	}
 }
 

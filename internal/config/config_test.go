@@ -25,7 +25,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown key with suggestion", "# comment\n\nroots = \"public\"\n",
 			[]string{`static.toml:3:1: key "roots": unknown key`, `did you mean "root"?`}},
 		{"unknown key far from any", "root = \"public\"\n  zzzzzzzz = 1\n",
-			[]string{`static.toml:2:3: key "zzzzzzzz": unknown key`, "valid keys here: basic_auth, canonical_host"}},
+			[]string{`static.toml:2:3: key "zzzzzzzz": unknown key`, "valid keys here: access_log, basic_auth, canonical_host"}},
 		{"wrong type", "root = 5\n",
 			[]string{`static.toml:1:1: key "root": expected a string`, "got a whole number"}},
 		{"unknown table", "\n[header]\nX = \"y\"\n",

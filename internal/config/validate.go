@@ -76,6 +76,9 @@ func (c *Config) validate(keys []toml.Key) error {
 	default:
 		p.add([]string{"trailing_slash"}, fmt.Sprintf("%q is not one of auto, always, never", c.TrailingSlash), `use trailing_slash = "auto"`)
 	}
+	if !slices.Contains(AccessLogModes, c.AccessLog) {
+		p.add([]string{"access_log"}, fmt.Sprintf("%q is not one of %s", c.AccessLog, strings.Join(AccessLogModes, ", ")), `use access_log = "on"`)
+	}
 	for _, k := range []struct {
 		name, val string
 	}{{"not_found", c.NotFound}, {"fallback", c.Fallback}} {

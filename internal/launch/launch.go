@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,8 @@ import (
 	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp/requestbody"
 	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp/reverseproxy"
 	_ "github.com/caddyserver/caddy/v2/modules/logging"
+
+	_ "github.com/hardstatic/buildpack/internal/accesslog" // the access log's writer
 
 	"github.com/hardstatic/buildpack/internal/basicauth" // static_basic_auth
 	"github.com/hardstatic/buildpack/internal/caddyconf"
@@ -95,14 +98,30 @@ func Config(manifestPath, port, app string) ([]byte, error) {
 	if err := connectionLimits(&site, os.LookupEnv); err != nil {
 		return nil, err
 	}
+	if site.AccessLog, err = accessLog(cfg, os.LookupEnv); err != nil {
+		return nil, err
+	}
 	return caddyconf.Build(site)
 }
 
-// Launch environment of the connection limits.
+// Launch environment of the connection limits and the access log.
 const (
 	EnvIdleTimeout    = "STATIC_IDLE_TIMEOUT"
 	EnvTrustedProxies = "STATIC_TRUSTED_PROXIES"
+	EnvAccessLog      = "STATIC_ACCESS_LOG"
 )
+
+// accessLog is the access-log mode: STATIC_ACCESS_LOG, else access_log.
+func accessLog(cfg *config.Config, lookup config.Lookup) (string, error) {
+	v, ok := lookup(EnvAccessLog)
+	if !ok || v == "" {
+		return cfg.AccessLog, nil
+	}
+	if !slices.Contains(config.AccessLogModes, v) {
+		return "", UsageError{fmt.Errorf("%s=%q is not one of %s", EnvAccessLog, v, strings.Join(config.AccessLogModes, ", "))}
+	}
+	return v, nil
+}
 
 // connectionLimits sets the connection cap, the idle timeout and the trusted
 // proxies from the environment (or the machine's limits), and logs the cap.

@@ -786,7 +786,8 @@ func (m *migration) logging(v *jsonValue) {
 	}
 	fields := m.members(v, []string{"logging"}, map[string]jsonKind{"access": jsonBool, "error": jsonString})
 	if a := fields["access"]; a != nil && !a.b {
-		m.note("logging: access = false has no equivalent; the server always writes JSON access logs to stdout.")
+		m.cfg.AccessLog = config.AccessLogOff
+		m.note("logging: access = false becomes access_log = \"off\" (STATIC_ACCESS_LOG=on at launch turns it back on).")
 	}
 	if e := fields["error"]; e != nil {
 		m.note("logging: error = %q has no equivalent; the server logs errors to stdout as JSON (set BP_LOG_LEVEL=debug at build time for a more detailed build log).", e.str)

@@ -76,12 +76,12 @@ func TestStaticJSONScalars(t *testing.T) {
   "worker_connections": 1024
 }`)
 	if cfg.Root != "dist" || cfg.Charset != "us-ascii" || cfg.CleanURLs || cfg.HTTPSOnly ||
-		cfg.CanonicalHost != "${HOST}" || cfg.NotFound != "errors/error.html" {
+		cfg.CanonicalHost != "${HOST}" || cfg.NotFound != "errors/error.html" || cfg.AccessLog != config.AccessLogOff {
 		t.Errorf("cfg = %+v", cfg)
 	}
 	requireNote(t, notes, "https_only = false is kept")
 	requireNote(t, notes, "error_page", "500")
-	requireNote(t, notes, "logging", "access = false")
+	requireNote(t, notes, "logging", `access = false becomes access_log = "off"`)
 	requireNote(t, notes, `error = "warn"`)
 	requireNote(t, notes, "worker_connections")
 	requireNote(t, notes, "${VAR}", "canonical_host", "${NAME:-default}")
