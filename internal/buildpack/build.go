@@ -96,8 +96,7 @@ func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, error
 	}
 	root, ok := config.FindRoot(appDir, explicit, source)
 	if !ok {
-		return manifest.Manifest{}, fmt.Errorf("no site root: no index.html in %s or the app directory; "+
-			"set root in %s to the directory your site generator writes", candidates(), config.FileName)
+		return manifest.Manifest{}, fmt.Errorf("no site root: %s", noRootReason(appDir))
 	}
 	abs, err := config.ResolveRoot(appDir, root)
 	if err != nil {

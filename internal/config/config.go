@@ -26,8 +26,10 @@ const FileName = "static.toml"
 // Default or Load, which fill in the defaults.
 type Config struct {
 	// Root is the served directory, relative to the application directory.
-	// Default: the first of public/, dist/, build/, _site/, out/ or the
-	// application directory itself that holds an index.html.
+	// Default: the first of the site generators' output directories
+	// (Layouts: public/, dist/, dist/<project>/browser/, build/, _site/,
+	// out/, site/, _build/html/, docs/_build/html/, build/html/, book/) or
+	// the application directory itself that holds an index.html.
 	Root string `toml:"root" json:"root,omitempty"`
 
 	// CleanURLs serves /about from about.html and redirects /about.html to
