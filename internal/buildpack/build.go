@@ -121,7 +121,7 @@ func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, error
 		Headers: policy.Headers(cspOptions(cfg.CSP)),
 		Config:  cfg,
 	}
-	m.PagePolicies = pagePolicies(abs, hide, m.Headers[0], log)
+	m.PagePolicies = pagePolicies(abs, cfg, hide, m.Headers[0], log)
 	logSite(log, cfg, m)
 	return m, nil
 }

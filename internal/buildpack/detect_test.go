@@ -1,8 +1,6 @@
 package buildpack
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -37,16 +35,7 @@ func TestDecide(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			for name, body := range tt.files {
-				p := filepath.Join(dir, name)
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			dir := writeTree(t, tt.files)
 			d := Decide(dir, tt.override)
 			if d.Pass != tt.pass || !strings.Contains(d.Reason, tt.reason) {
 				t.Fatalf("Decide = %+v; want pass=%v with %q", d, tt.pass, tt.reason)

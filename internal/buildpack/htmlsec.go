@@ -15,23 +15,30 @@ const SRIEnv = "BP_STATIC_SRI"
 // maxListed caps each list in the log.
 const maxListed = 20
 
+// anywherePages are the pages the server sends for URLs other than their
+// own: the 404 page, the fallback, fixed rewrite targets.
+func anywherePages(cfg *config.Config) []string {
+	var pages []string
+	for _, p := range []string{cfg.NotFound, cfg.Fallback} {
+		if p != "" {
+			pages = append(pages, p)
+		}
+	}
+	for _, rw := range cfg.Rewrites {
+		if !strings.ContainsAny(rw.To, ":*") {
+			pages = append(pages, rw.To)
+		}
+	}
+	return pages
+}
+
 // hardenRoot runs the build-time checks and changes of internal/htmlsec on
 // the served root and logs what they did: integrity attributes on the
 // site's own scripts and stylesheets, and a warning for files that look like
 // secrets. Neither fails the build: it returns the likely secrets that the
 // server would otherwise send, so that they are hidden too.
 func hardenRoot(abs string, cfg *config.Config, hide []string, log logger) []string {
-	opts := htmlsec.Options{Disabled: !cfg.SRI || strings.EqualFold(strings.TrimSpace(os.Getenv(SRIEnv)), "false")}
-	for _, p := range []string{cfg.NotFound, cfg.Fallback} {
-		if p != "" {
-			opts.Anywhere = append(opts.Anywhere, p)
-		}
-	}
-	for _, rw := range cfg.Rewrites {
-		if !strings.ContainsAny(rw.To, ":*") {
-			opts.Anywhere = append(opts.Anywhere, rw.To)
-		}
-	}
+	opts := htmlsec.Options{Disabled: !cfg.SRI || strings.EqualFold(strings.TrimSpace(os.Getenv(SRIEnv)), "false"), Anywhere: anywherePages(cfg)}
 	rep, err := htmlsec.AddSRI(abs, opts)
 	switch {
 	case err != nil:

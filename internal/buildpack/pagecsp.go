@@ -1,22 +1,32 @@
 package buildpack
 
 import (
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"sort"
 	"strings"
 
+	"github.com/hardstatic/buildpack/internal/config"
 	"github.com/hardstatic/buildpack/internal/csp"
+	"github.com/hardstatic/buildpack/internal/htmlsec"
 	"github.com/hardstatic/buildpack/internal/policy"
 )
 
+// maxAssetsPerPage bounds the stylesheets and scripts followed from one
+// page (through imports too).
+const maxAssetsPerPage = 1000
+
 // pagePolicies computes, for each HTML page of the root, the strictest
-// Content-Security-Policy under which it works (internal/csp), and logs what
-// was allowed and why, page by page. Pages that need nothing beyond the
-// site-wide policy keep it and are not listed. Hidden files and names
-// starting with a dot are skipped; links are not followed out of the root.
-func pagePolicies(abs string, hide []string, site policy.Header, log logger) map[string]string {
+// Content-Security-Policy under which it works (internal/csp), from the page
+// and from the site's own stylesheets and scripts it loads, and logs what was
+// allowed and why, page by page and file by file. Pages that need nothing
+// beyond the site-wide policy keep it and are not listed. Hidden files and
+// names starting with a dot are skipped; links are not followed out of the
+// root.
+func pagePolicies(abs string, cfg *config.Config, hide []string, site policy.Header, log logger) map[string]string {
 	root, err := os.OpenRoot(abs)
 	if err != nil {
 		log.Warn("Content-Security-Policy per page: not computed: %v", err)
@@ -27,9 +37,12 @@ func pagePolicies(abs string, hide []string, site policy.Header, log logger) map
 	for _, h := range hide {
 		hidden[strings.Trim(h, "/")] = true
 	}
+	assets := &assetFiles{root: root, hidden: hidden, done: map[string]csp.Asset{}}
+	anywhere := anywherePages(cfg)
 	policies := map[string]string{}
 	var pages []string
-	notes := map[string]csp.Page{}
+	listed := map[string]pageReport{}
+	calls := map[string]map[string]int{} // origin -> "file: how" -> pages
 	total := 0
 	_ = fs.WalkDir(root.FS(), ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -52,14 +65,25 @@ func pagePolicies(abs string, hide []string, site policy.Header, log logger) map
 		}
 		page, err := csp.Analyze(f)
 		_ = f.Close()
-		if err != nil || (page.Empty() && len(page.Notes) == 0) {
+		if err != nil {
 			return nil //nolint:nilerr // a page that cannot be read keeps the site policy
 		}
-		if !page.Empty() {
-			policies[name] = csp.Policy(site.Value, page)
+		assets.include(name, htmlsec.Anywhere(name, anywhere), &page)
+		r := csp.Compose(site.Value, page)
+		if r.Value != site.Value {
+			policies[name] = r.Value
+		}
+		for _, c := range page.Calls {
+			if calls[c.Origin] == nil {
+				calls[c.Origin] = map[string]int{}
+			}
+			calls[c.Origin][c.How]++
+		}
+		if page.Empty() && len(page.Notes)+len(r.Notes)+len(r.Warnings) == 0 {
+			return nil
 		}
 		pages = append(pages, name)
-		notes[name] = page
+		listed[name] = pageReport{page, r}
 		return nil
 	})
 	sort.Strings(pages)
@@ -72,15 +96,148 @@ func pagePolicies(abs string, hide []string, site policy.Header, log logger) map
 		if i >= maxListed {
 			show = log.Debug
 		}
-		page := notes[name]
-		for _, d := range page.Add {
+		rep := listed[name]
+		for _, d := range rep.page.Add {
 			show("%s: %s += %s", name, d.Name, strings.Join(d.Sources, " "))
 		}
-		for _, n := range page.Notes {
+		for _, n := range append(rep.page.Notes, rep.result.Notes...) {
 			show("%s: %s", name, n)
 		}
+		for _, w := range rep.result.Warnings {
+			log.Warn("%s: the policy would be over %d bytes: %s", name, csp.MaxPolicySize, w)
+		}
 	}
+	logCalls(log, calls)
 	return policies
+}
+
+type pageReport struct {
+	page   csp.Page
+	result csp.Result
+}
+
+// logCalls lists the connect-src candidates: origins the site's scripts
+// call at run time, which the policy blocks unless [csp] allows them.
+func logCalls(log logger, calls map[string]map[string]int) {
+	if len(calls) == 0 {
+		return
+	}
+	origins := make([]string, 0, len(calls))
+	for o := range calls {
+		origins = append(origins, o)
+	}
+	sort.Strings(origins)
+	log.Step("[csp] connect-src candidates: the site's scripts call these origins at run time; the policy blocks them " +
+		"unless static.toml allows them (connect-src = [...] in [csp]); nothing was added:")
+	for i, o := range origins {
+		if i == maxListed {
+			log.Detail("... and %d more origins", len(origins)-maxListed)
+			break
+		}
+		hows := make([]string, 0, len(calls[o]))
+		for h, n := range calls[o] {
+			hows = append(hows, fmt.Sprintf("%s (%d pages)", h, n))
+		}
+		sort.Strings(hows)
+		if len(hows) > 3 {
+			hows = append(hows[:3], fmt.Sprintf("and %d more", len(hows)-3))
+		}
+		log.Detail("%s: %s", o, strings.Join(hows, "; "))
+	}
+}
+
+// assetFiles reads and analyses the site's stylesheets and scripts, each
+// once, through the root.
+type assetFiles struct {
+	root   *os.Root
+	hidden map[string]bool
+	done   map[string]csp.Asset // by kind and file
+}
+
+// include follows the page's stylesheets and scripts, and their imports,
+// to files of the root, as the server will find them (htmlsec.Locate, as for
+// Subresource Integrity), and adds what each needs to the page.
+func (s *assetFiles) include(name string, anywhere bool, page *csp.Page) {
+	queue := page.Refs
+	visited := map[string]bool{}
+	for len(queue) > 0 {
+		ref := queue[0]
+		queue = queue[1:]
+		files, reason, warn := htmlsec.Locate(name, anywhere, ref.URL, ref.Base)
+		if files == nil {
+			if warn {
+				page.Include(ref.URL, csp.Asset{Notes: []string{"not analysed: " + reason}})
+			}
+			continue
+		}
+		for _, f := range files {
+			f = strings.TrimPrefix(f, "/")
+			key := ref.Kind + " " + f
+			if visited[key] {
+				continue
+			}
+			if len(visited) == maxAssetsPerPage {
+				page.Include(f, csp.Asset{Notes: []string{fmt.Sprintf("not analysed: the page loads more than %d stylesheets and scripts", maxAssetsPerPage)}})
+				return
+			}
+			visited[key] = true
+			asset := s.analyse(ref.Kind, f)
+			for _, imp := range asset.Imports {
+				if !strings.HasPrefix(imp, "/") {
+					imp = path.Join(path.Dir("/"+f), imp)
+				}
+				queue = append(queue, csp.Ref{Kind: ref.Kind, URL: imp})
+			}
+			asset.Imports = nil
+			page.Include(f, asset)
+		}
+	}
+}
+
+// analyse returns what the file needs, cached.
+func (s *assetFiles) analyse(kind, file string) csp.Asset {
+	key := kind + " " + file
+	if a, ok := s.done[key]; ok {
+		return a
+	}
+	data, problem := s.read(file)
+	var a csp.Asset
+	switch {
+	case problem != "":
+		a = csp.Asset{Notes: []string{"not analysed: " + problem}}
+	case kind == "style":
+		a = csp.AnalyzeCSS(data)
+	default:
+		a = csp.AnalyzeJS(data)
+	}
+	s.done[key] = a
+	return a
+}
+
+// read returns a served file's content, or why it cannot be analysed.
+func (s *assetFiles) read(file string) ([]byte, string) {
+	for dir := file; dir != "." && dir != "/"; dir = path.Dir(dir) {
+		if neverServed(dir, dir != file, s.hidden) {
+			return nil, "never served (a dotfile or hidden)"
+		}
+	}
+	f, err := s.root.Open(file)
+	if err != nil {
+		return nil, "no such file in the site (/" + file + ")"
+	}
+	defer f.Close() //nolint:errcheck // read-only
+	info, err := f.Stat()
+	if err != nil || !info.Mode().IsRegular() {
+		return nil, "not a file"
+	}
+	if info.Size() > csp.MaxAssetSize {
+		return nil, fmt.Sprintf("larger than %d MB", csp.MaxAssetSize>>20)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, csp.MaxAssetSize))
+	if err != nil {
+		return nil, "cannot be read: " + err.Error()
+	}
+	return data, ""
 }
 
 // neverServed reports whether the server refuses name: a dot name (except
