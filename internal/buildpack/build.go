@@ -127,7 +127,7 @@ func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, error
 }
 
 func cspOptions(c config.CSP) policy.CSPOptions {
-	opts := policy.CSPOptions{ReportOnly: c.ReportOnly, ReportURI: c.ReportURI, ReportTo: c.ReportTo}
+	opts := policy.CSPOptions{ReportOnly: c.ReportOnly, ReportURI: c.ReportURI, ReportTo: c.ReportTo, Endpoint: c.UsesReportEndpoint()}
 	for _, d := range c.Sources {
 		opts.Add = append(opts.Add, policy.Directive{Name: d.Name, Sources: d.Sources})
 	}

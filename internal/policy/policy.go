@@ -73,6 +73,25 @@ type CSPOptions struct {
 	ReportOnly bool
 	// ReportURI and ReportTo add the reporting directives when set.
 	ReportURI, ReportTo string
+	// Endpoint names the image's own report endpoint (ReportPath) in
+	// report-uri and report-to, with a Reporting-Endpoints header; the
+	// caller sets it only when ReportURI and ReportTo are empty.
+	Endpoint bool
+}
+
+// ReportPath is where the server takes CSP violation reports
+// (http.handlers.static_csp_report): under /.well-known/, so it never
+// collides with a page, and outside basic auth, since browsers send
+// reports without credentials. Only POST requests with a report content
+// type are taken there; other requests reach the site's files as usual.
+const ReportPath = "/.well-known/csp-report"
+
+// ReportGroup is the Reporting API endpoint name report-to uses.
+const ReportGroup = "csp-endpoint"
+
+// ReportingEndpoints is the header that names ReportPath for report-to.
+func ReportingEndpoints() Header {
+	return Header{"Reporting-Endpoints", ReportGroup + `="` + ReportPath + `"`}
 }
 
 // CSP merges the author's additions into the default policy and returns the
@@ -84,6 +103,9 @@ func CSP(opts CSPOptions) Header {
 	}
 	if opts.ReportTo != "" {
 		ds = append(ds, Directive{"report-to", []string{opts.ReportTo}})
+	}
+	if opts.Endpoint {
+		ds = append(ds, Directive{"report-uri", []string{ReportPath}}, Directive{"report-to", []string{ReportGroup}})
 	}
 	name := "Content-Security-Policy"
 	if opts.ReportOnly {
@@ -149,5 +171,8 @@ func ParseCSP(v string) []Directive {
 func Headers(opts CSPOptions) []Header {
 	hs := Defaults()
 	hs[0] = CSP(opts)
+	if opts.Endpoint {
+		hs = append(hs, ReportingEndpoints())
+	}
 	return hs
 }
