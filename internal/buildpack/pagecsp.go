@@ -79,7 +79,7 @@ func pagePolicies(abs string, cfg *config.Config, hide []string, site policy.Hea
 			}
 			calls[c.Origin][c.How]++
 		}
-		if page.Empty() && len(page.Notes)+len(r.Notes)+len(r.Warnings) == 0 {
+		if len(r.Add)+len(page.Notes)+len(r.Notes)+len(r.Warnings) == 0 {
 			return nil
 		}
 		pages = append(pages, name)
@@ -97,8 +97,8 @@ func pagePolicies(abs string, cfg *config.Config, hide []string, site policy.Hea
 			show = log.Debug
 		}
 		rep := listed[name]
-		for _, d := range rep.page.Add {
-			show("%s: %s += %s", name, d.Name, strings.Join(d.Sources, " "))
+		for _, d := range rep.result.Add {
+			show("%s: %s += %s", name, d.Name, shortList(d.Sources))
 		}
 		for _, n := range append(rep.page.Notes, rep.result.Notes...) {
 			show("%s: %s", name, n)
@@ -109,6 +109,15 @@ func pagePolicies(abs string, cfg *config.Config, hide []string, site policy.Hea
 	}
 	logCalls(log, calls)
 	return policies
+}
+
+// shortList joins sources, eliding past the tenth.
+func shortList(sources []string) string {
+	const shown = 10
+	if len(sources) <= shown {
+		return strings.Join(sources, " ")
+	}
+	return fmt.Sprintf("%s ... (%d more)", strings.Join(sources[:shown], " "), len(sources)-shown)
 }
 
 type pageReport struct {

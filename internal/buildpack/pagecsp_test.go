@@ -90,7 +90,7 @@ func TestPagePoliciesBudget(t *testing.T) {
 	if n := len(got["big.html"]); n == 0 || n > 4096 {
 		t.Errorf("big.html: a policy of %d bytes", n)
 	}
-	if want := "WARNING: big.html: the policy would be over 4096 bytes: 3000 style attributes need "; !strings.Contains(out.String(), want) {
+	if want := "WARNING: big.html: the policy would be over 4096 bytes: 3000 distinct style attributes need "; !strings.Contains(out.String(), want) {
 		t.Errorf("the log lacks %q:\n%.2000s", want, out.String())
 	}
 }

@@ -188,7 +188,7 @@ func TestComposeBudget(t *testing.T) {
 	if !strings.Contains(r.Value, "script-src 'self' "+sha("keep()")) {
 		t.Errorf("the inline script lost its hash: %q", r.Value)
 	}
-	if len(r.Warnings) != 1 || !strings.HasPrefix(r.Warnings[0], "5000 style attributes need ") {
+	if len(r.Warnings) != 1 || !strings.HasPrefix(r.Warnings[0], "5000 distinct style attributes need ") {
 		t.Errorf("warnings %q", r.Warnings)
 	}
 }
@@ -205,7 +205,7 @@ func TestComposeBudgetScripts(t *testing.T) {
 	if len(r.Value) > MaxPolicySize || strings.Contains(r.Value, "script-src 'self' 'unsafe-inline'") || strings.Contains(r.Value, "script-src-attr 'unsafe-inline'") {
 		t.Errorf("policy (%d bytes) %q", len(r.Value), r.Value)
 	}
-	if len(r.Warnings) != 2 || !strings.Contains(r.Warnings[0], "500 inline event handlers") || !strings.Contains(r.Warnings[1], "500 inline <script> elements") {
+	if len(r.Warnings) != 2 || !strings.Contains(r.Warnings[0], "500 distinct inline event handlers") || !strings.Contains(r.Warnings[1], "500 distinct inline <script> elements") {
 		t.Errorf("warnings %q", r.Warnings)
 	}
 }

@@ -19,6 +19,9 @@ const unsafeInline = "'unsafe-inline'"
 type Result struct {
 	// Value is the page's Content-Security-Policy.
 	Value string
+	// Add is what Value has beyond the site-wide policy, per directive:
+	// what the page gets, after the rules below.
+	Add []policy.Directive
 	// Notes say how the author's [csp] changed what the build computed.
 	Notes []string
 	// Warnings say what the page lost to the size budget.
@@ -50,7 +53,29 @@ func Compose(site string, p Page) Result {
 	if len(r.Value) > MaxPolicySize {
 		r.Value, r.Warnings = budget(&ds)
 	}
+	r.Add = added(siteDs, ds)
 	return r
+}
+
+// added lists the sources of ds that siteDs lacks, per directive.
+func added(siteDs, ds []policy.Directive) []policy.Directive {
+	var out []policy.Directive
+	for _, d := range ds {
+		var have []string
+		if i := find(siteDs, d.Name); i >= 0 {
+			have = siteDs[i].Sources
+		}
+		var extra []string
+		for _, s := range d.Sources {
+			if !slices.Contains(have, s) {
+				extra = append(extra, s)
+			}
+		}
+		if len(extra) > 0 {
+			out = append(out, policy.Directive{Name: d.Name, Sources: extra})
+		}
+	}
+	return out
 }
 
 // inherit fills a -elem directive that the site policy lacks with the
@@ -117,13 +142,13 @@ func budget(ds *[]policy.Directive) (string, []string) {
 		warn string
 	}{
 		{func(ds *[]policy.Directive) int { return inline(ds, "style-src-attr", "style-src-attr") },
-			"%d style attributes need %d bytes of hashes: style-src-attr 'unsafe-inline' instead (only style attributes; classes in a stylesheet keep the page strict)"},
+			"%d distinct style attributes need %d bytes of hashes: style-src-attr 'unsafe-inline' instead (only style attributes; classes in a stylesheet keep the page strict)"},
 		{func(ds *[]policy.Directive) int { return inline(ds, "style-src-elem", "style-src") },
-			"%d inline <style> elements need %d bytes of hashes: style-src-elem 'unsafe-inline' instead (move them to a stylesheet to keep the page strict)"},
+			"%d distinct inline <style> elements need %d bytes of hashes: style-src-elem 'unsafe-inline' instead (move them to a stylesheet to keep the page strict)"},
 		{func(ds *[]policy.Directive) int { return drop(*ds, "script-src-attr") },
-			"%d inline event handlers need %d bytes of hashes: left out, so they DO NOT RUN (use addEventListener in a script file)"},
+			"%d distinct inline event handlers need %d bytes of hashes: left out, so they DO NOT RUN (use addEventListener in a script file)"},
 		{func(ds *[]policy.Directive) int { return drop(*ds, "script-src") },
-			"%d inline <script> elements need %d bytes of hashes: left out, so they DO NOT RUN (move them to script files)"},
+			"%d distinct inline <script> elements need %d bytes of hashes: left out, so they DO NOT RUN (move them to script files)"},
 	}
 	for _, st := range steps {
 		if size <= MaxPolicySize {
