@@ -219,3 +219,21 @@ func FuzzAnalyzeAssets(f *testing.F) {
 		_ = AnalyzeJS([]byte(s))
 	})
 }
+
+// Hostile files: tens of thousands of distinct origins, imports and calls
+// give bounded lists, read in one pass.
+func TestAssetsBounded(t *testing.T) {
+	var js, css strings.Builder
+	for i := range 20000 {
+		fmt.Fprintf(&js, "import \"https://m%d.example/x.js\"; import \"./m%d.js\"; fetch(\"https://f%d.example/\");\n", i, i, i)
+		fmt.Fprintf(&css, ".c%d{background:url(https://i%d.example/x.png)}\n", i, i)
+	}
+	for name, a := range map[string]Asset{"js": AnalyzeJS([]byte(js.String())), "css": AnalyzeCSS([]byte(css.String()))} {
+		if len(a.Needs) > maxListed || len(a.Imports) > maxListed || len(a.Calls) > maxListed || len(a.Needs) == 0 {
+			t.Errorf("%s: %d needs, %d imports, %d calls; want at most %d each", name, len(a.Needs), len(a.Imports), len(a.Calls), maxListed)
+		}
+	}
+	if a := AnalyzeJS(make([]byte, MaxAssetSize+1)); len(a.Notes) != 1 || !strings.Contains(a.Notes[0], "not analysed") {
+		t.Errorf("a file over %d bytes: %+v", MaxAssetSize, a.Notes)
+	}
+}

@@ -38,15 +38,44 @@ type Asset struct {
 	Calls []Call
 	// Notes are what the analysis could not do, for the build log.
 	Notes []string
+
+	seen map[string]bool
+}
+
+// maxListed bounds the imports and calls one file may list, and the
+// distinct sources it may need: a hostile file cannot make every page that
+// loads it carry thousands of entries.
+const maxListed = 200
+
+// first reports whether key is new, and remembers it; false also past
+// maxListed entries of the kind.
+func (a *Asset) first(kind, key string) bool {
+	if a.seen == nil {
+		a.seen = map[string]bool{}
+	}
+	if a.seen[kind+" "+key] {
+		return false
+	}
+	a.seen[kind+" "+key] = true
+	return true
 }
 
 func (a *Asset) need(directive, source, reason string) {
-	for _, n := range a.Needs {
-		if n.Directive == directive && n.Source == source {
-			return // the first reason is enough
-		}
+	if len(a.Needs) < maxListed && a.first("need", directive+" "+source) { // the first reason is enough
+		a.Needs = append(a.Needs, Need{directive, source, reason})
 	}
-	a.Needs = append(a.Needs, Need{directive, source, reason})
+}
+
+func (a *Asset) imports(u string) {
+	if len(a.Imports) < maxListed && a.first("import", u) {
+		a.Imports = append(a.Imports, u)
+	}
+}
+
+func (a *Asset) calls(origin, how string) {
+	if len(a.Calls) < maxListed && a.first("call", origin) { // the first call is enough
+		a.Calls = append(a.Calls, Call{origin, how})
+	}
 }
 
 // tooBig is the asset of a file larger than MaxAssetSize.
@@ -64,15 +93,22 @@ func AnalyzeCSS(data []byte) Asset {
 		return tooBig("stylesheet")
 	}
 	var a Asset
+	line := 1
+	lex(&a, "CSS", &line, func() { a.readCSS(data, &line) })
+	return a
+}
+
+func (a *Asset) readCSS(data []byte, linep *int) {
 	l := css.NewLexer(parse.NewInputBytes(data))
 	line := 1
+	defer func() { *linep = line }()
 	depth, fontFace := 0, -1 // fontFace: the depth of the open @font-face block
 	atRule := ""             // the at-keyword whose prelude is being read
 	fn := ""                 // the function whose arguments are being read
 	for {
 		tt, text := l.Next()
 		if tt == css.ErrorToken {
-			return a
+			return
 		}
 		switch tt {
 		case css.AtKeywordToken:
@@ -133,7 +169,7 @@ func (a *Asset) cssURL(raw string, isImport, inFontFace bool, line int) {
 		return
 	}
 	if isImport {
-		a.Imports = append(a.Imports, raw)
+		a.imports(raw)
 	}
 }
 

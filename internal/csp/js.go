@@ -48,17 +48,22 @@ func AnalyzeJS(data []byte) Asset {
 		return tooBig("script")
 	}
 	s := jsScan{line: 1}
+	lex(&s.a, "JavaScript", &s.line, func() { s.run(data) })
+	return s.a
+}
+
+func (s *jsScan) run(data []byte) {
 	l := js.NewLexer(parse.NewInputBytes(data))
 	errs := 0
 	for {
 		tt, text := l.Next()
 		if tt == js.ErrorToken {
 			if l.Err() == io.EOF {
-				return s.a
+				return
 			}
 			if errs++; errs > maxLexErrors {
 				s.a.Notes = append(s.a.Notes, fmt.Sprintf("not JavaScript past line %d: read up to there", s.line))
-				return s.a
+				return
 			}
 		}
 		if (tt == js.DivToken || tt == js.DivEqToken) && s.regexpExpected() {
@@ -67,6 +72,18 @@ func AnalyzeJS(data []byte) Asset {
 		s.token(tt, text)
 		s.line += bytes.Count(text, []byte{'\n'})
 	}
+}
+
+// lex runs read, which uses a tdewolff/parse lexer, and keeps what it found
+// when the lexer fails on hostile input (v2.8.20 reads past the end of a
+// script that ends in a stray "#").
+func lex(a *Asset, what string, line *int, read func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			a.Notes = append(a.Notes, fmt.Sprintf("not %s past line %d: read up to there", what, *line))
+		}
+	}()
+	read()
 }
 
 type jsTok struct {
@@ -185,12 +202,12 @@ func (s *jsScan) call(raw, how string) {
 	lower := strings.ToLower(u)
 	if strings.HasPrefix(lower, "ws://") || strings.HasPrefix(lower, "wss://") {
 		if o := wsOrigin(u); o != "" {
-			s.a.Calls = append(s.a.Calls, Call{o, how})
+			s.a.calls(o, how)
 		}
 		return
 	}
 	if o := originOf(u); o != "" {
-		s.a.Calls = append(s.a.Calls, Call{o, how})
+		s.a.calls(o, how)
 	}
 }
 
@@ -202,7 +219,7 @@ func (s *jsScan) module(spec, at string) {
 	case originOf(spec) != "":
 		s.a.need("script-src", originOf(spec), "imports a module from "+originOf(spec)+at)
 	case strings.HasPrefix(spec, "/") || strings.HasPrefix(spec, "./") || strings.HasPrefix(spec, "../"):
-		s.a.Imports = append(s.a.Imports, spec)
+		s.a.imports(spec)
 	}
 }
 
