@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -88,6 +89,7 @@ func pagePolicies(abs string, cfg *config.Config, hide []string, site policy.Hea
 	})
 	sort.Strings(pages)
 	log.Step("Content-Security-Policy per page: %d of %d pages need more than the site-wide policy", len(policies), total)
+	logAuthorInline(log, site.Value)
 	for i, name := range pages {
 		if i == maxListed {
 			log.Detail("... and %d more pages (BP_LOG_LEVEL=debug lists them all)", len(pages)-maxListed)
@@ -109,6 +111,21 @@ func pagePolicies(abs string, cfg *config.Config, hide []string, site policy.Hea
 	}
 	logCalls(log, calls)
 	return policies
+}
+
+// logAuthorInline says, once for the site, that an 'unsafe-inline' of the
+// author's takes effect: the build leaves its hashes out (csp.Compose).
+func logAuthorInline(log logger, site string) {
+	for _, d := range policy.ParseCSP(site) {
+		if !slices.Contains(d.Sources, "'unsafe-inline'") {
+			continue
+		}
+		forms := d.Name
+		if d.Name == "script-src" || d.Name == "style-src" {
+			forms = d.Name + ", " + d.Name + "-elem and " + d.Name + "-attr"
+		}
+		log.Detail("[csp] %s has 'unsafe-inline': the build leaves its hashes out of %s on every page, since browsers ignore 'unsafe-inline' next to a hash", d.Name, forms)
+	}
 }
 
 // shortList joins sources, eliding past the tenth.
