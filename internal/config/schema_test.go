@@ -280,6 +280,11 @@ func isFalse(v any) bool {
 	return ok && !b
 }
 
+func isTrue(v any) bool {
+	b, ok := v.(bool)
+	return ok && b
+}
+
 func checkDefault(t *testing.T, key string, p *jsonSchema, want any) {
 	t.Helper()
 	if p.Default == nil {
@@ -327,7 +332,7 @@ func TestSchemaHeadersAndCSP(t *testing.T) {
 	if p := c.Properties["report_only"]; p == nil || p.Type != "boolean" || !isFalse(p.Default) {
 		t.Errorf("csp.report_only: %+v", p)
 	}
-	if p := c.Properties["report_endpoint"]; p == nil || p.Type != "boolean" || p.Default != true || !Default().CSP.ReportEndpoint {
+	if p := c.Properties["report_endpoint"]; p == nil || p.Type != "boolean" || !isTrue(p.Default) || !Default().CSP.ReportEndpoint {
 		t.Errorf("csp.report_endpoint: %+v, Default().CSP.ReportEndpoint = %t; want a boolean defaulting to true in both", p, Default().CSP.ReportEndpoint)
 	}
 	if len(c.PatternProperties) != 1 {
@@ -400,7 +405,7 @@ func TestReadmeDocumentsEverySchemaKey(t *testing.T) {
 	// are on unless turned off.
 	for _, key := range sortedKeys(s.Properties["csp"].Properties) {
 		want := "`" + key
-		if s.Properties["csp"].Properties[key].Default == true {
+		if isTrue(s.Properties["csp"].Properties[key].Default) {
 			want = "`" + key + "` (default `true`"
 		}
 		if !strings.Contains(rows["csp"], want) {

@@ -3,6 +3,7 @@ package staticsite
 import (
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -125,7 +126,7 @@ func TestCSPReportBounds(t *testing.T) {
 	h, logs := newReporter(t, CSPReport{PerSecond: 1, MaxDistinct: 2})
 	h.now = func() time.Time { return now }
 	report := func(i int) string {
-		return strings.Replace(uriReport, "inline", "https://x.example/"+string(rune('a'+i)), 1)
+		return strings.Replace(uriReport, "inline", "https://x.example/"+strconv.Itoa(i), 1)
 	}
 	for i := range 5 { // a burst of 2, then nothing until time passes
 		if w := post(t, h, "application/csp-report", report(i)); w.Code != http.StatusNoContent {
