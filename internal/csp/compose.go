@@ -44,7 +44,7 @@ type Result struct {
 func Compose(site string, p Page) Result {
 	siteDs := policy.ParseCSP(site)
 	ds := policy.Merge(siteDs, p.Add)
-	inherit(ds, siteDs)
+	policy.InheritElem(ds, siteDs)
 	var r Result
 	for _, family := range []string{"style-src", "script-src"} {
 		r.Notes = append(r.Notes, unhash(ds, siteDs, family)...)
@@ -76,20 +76,6 @@ func added(siteDs, ds []policy.Directive) []policy.Directive {
 		}
 	}
 	return out
-}
-
-// inherit fills a -elem directive that the site policy lacks with the
-// sources of its fallback.
-func inherit(ds, siteDs []policy.Directive) {
-	for i, d := range ds {
-		base, ok := strings.CutSuffix(d.Name, "-elem")
-		if !ok || find(siteDs, d.Name) >= 0 {
-			continue
-		}
-		if f := find(ds, base); f >= 0 {
-			ds[i].Sources = union(ds[f].Sources, d.Sources)
-		}
-	}
 }
 
 // unhash applies 'unsafe-inline' in family (style-src or script-src) and

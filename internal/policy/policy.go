@@ -98,6 +98,7 @@ func ReportingEndpoints() Header {
 // header name and value.
 func CSP(opts CSPOptions) Header {
 	ds := Merge(DefaultCSP, opts.Add)
+	InheritElem(ds, DefaultCSP)
 	if opts.ReportURI != "" {
 		ds = append(ds, Directive{"report-uri", []string{opts.ReportURI}})
 	}
@@ -152,6 +153,24 @@ func Merge(base, add []Directive) []Directive {
 		}
 	}
 	return ds
+}
+
+// InheritElem gives a -elem directive of ds that base lacks the sources of
+// its fallback too (style-src-elem those of style-src): sources added to
+// style-src-elem are added to what elements may load, and the site's own
+// stylesheets and scripts keep loading.
+func InheritElem(ds, base []Directive) {
+	for i, d := range ds {
+		fallback, ok := strings.CutSuffix(d.Name, "-elem")
+		if !ok || slices.ContainsFunc(base, func(b Directive) bool { return b.Name == d.Name }) {
+			continue
+		}
+		for _, f := range ds {
+			if f.Name == fallback {
+				ds[i].Sources = Merge([]Directive{{fallback, f.Sources}}, []Directive{{fallback, d.Sources}})[0].Sources
+			}
+		}
+	}
 }
 
 // ParseCSP splits a policy header value into directives.

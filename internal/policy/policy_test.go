@@ -104,3 +104,14 @@ func TestMergeSets(t *testing.T) {
 		t.Error("Merge changed its base")
 	}
 }
+
+// Sources given for a -elem directive are added to what its fallback
+// allows, so the site's own stylesheets and scripts still load.
+func TestCSPElemInheritsFallback(t *testing.T) {
+	v := CSP(CSPOptions{Add: []Directive{{"style-src-elem", []string{"'unsafe-inline'"}}, {"script-src-elem", []string{"https://cdn.example"}}, {"style-src-attr", []string{"'unsafe-inline'"}}}}).Value
+	for _, want := range []string{"style-src-elem 'self' 'unsafe-inline';", "script-src-elem 'self' https://cdn.example;", "style-src-attr 'unsafe-inline'"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("%q lacks %q", v, want)
+		}
+	}
+}
