@@ -1,6 +1,7 @@
 package buildpack
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -38,7 +39,7 @@ func pagePolicies(abs string, cfg *config.Config, hide []string, site policy.Hea
 	for _, h := range hide {
 		hidden[strings.Trim(h, "/")] = true
 	}
-	assets := &assetFiles{root: root, hidden: hidden, done: map[string]csp.Asset{}}
+	assets := &assetFiles{root: root, hidden: hidden, done: map[string]csp.Asset{}, missing: map[string]bool{}}
 	anywhere := anywherePages(cfg)
 	policies := map[string]string{}
 	var pages []string
@@ -178,6 +179,8 @@ type assetFiles struct {
 	root   *os.Root
 	hidden map[string]bool
 	done   map[string]csp.Asset // by kind and file
+	// missing marks the files that do not exist.
+	missing map[string]bool
 }
 
 // include follows the page's stylesheets and scripts, and their imports,
@@ -196,6 +199,7 @@ func (s *assetFiles) include(name string, anywhere bool, page *csp.Page) {
 			}
 			continue
 		}
+		missing := 0
 		for _, f := range files {
 			f = strings.TrimPrefix(f, "/")
 			key := ref.Kind + " " + f
@@ -208,6 +212,13 @@ func (s *assetFiles) include(name string, anywhere bool, page *csp.Page) {
 			}
 			visited[key] = true
 			asset := s.analyse(ref.Kind, f)
+			if s.missing[f] {
+				// A relative URL names a file per directory the page can be
+				// requested from; only one need exist.
+				if missing++; missing < len(files) {
+					continue
+				}
+			}
 			for _, imp := range asset.Imports {
 				if !strings.HasPrefix(imp, "/") {
 					imp = path.Join(path.Dir("/"+f), imp)
@@ -227,6 +238,9 @@ func (s *assetFiles) analyse(kind, file string) csp.Asset {
 		return a
 	}
 	data, problem := s.read(file)
+	if problem == noSuchFile {
+		s.missing[file] = true
+	}
 	var a csp.Asset
 	switch {
 	case problem != "":
@@ -240,6 +254,8 @@ func (s *assetFiles) analyse(kind, file string) csp.Asset {
 	return a
 }
 
+const noSuchFile = "no such file in the site"
+
 // read returns a served file's content, or why it cannot be analysed.
 func (s *assetFiles) read(file string) ([]byte, string) {
 	for dir := file; dir != "." && dir != "/"; dir = path.Dir(dir) {
@@ -248,8 +264,11 @@ func (s *assetFiles) read(file string) ([]byte, string) {
 		}
 	}
 	f, err := s.root.Open(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, noSuchFile
+	}
 	if err != nil {
-		return nil, "no such file in the site (/" + file + ")"
+		return nil, "cannot be opened inside the root (a link out of it, or unreadable)"
 	}
 	defer f.Close() //nolint:errcheck // read-only
 	info, err := f.Stat()
