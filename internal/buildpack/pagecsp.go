@@ -76,10 +76,11 @@ func pagePolicies(abs string, cfg *config.Config, hide []string, site policy.Hea
 			policies[name] = r.Value
 		}
 		for _, c := range page.Calls {
-			if calls[c.Origin] == nil {
-				calls[c.Origin] = map[string]int{}
+			key := c.Directive + " " + c.Origin
+			if calls[key] == nil {
+				calls[key] = map[string]int{}
 			}
-			calls[c.Origin][c.How]++
+			calls[key][c.How]++
 		}
 		if len(r.Add)+len(page.Notes)+len(r.Notes)+len(r.Warnings) == 0 {
 			return nil
@@ -143,33 +144,35 @@ type pageReport struct {
 	result csp.Result
 }
 
-// logCalls lists the connect-src candidates: origins the site's scripts
-// call at run time, which the policy blocks unless [csp] allows them.
+// logCalls lists the [csp] candidates, per directive: origins the site's
+// scripts call at run time (connect-src), workers made from blob: URLs
+// (worker-src), which the policy blocks unless [csp] allows them.
 func logCalls(log logger, calls map[string]map[string]int) {
-	if len(calls) == 0 {
-		return
+	keys := make([]string, 0, len(calls))
+	for k := range calls {
+		keys = append(keys, k)
 	}
-	origins := make([]string, 0, len(calls))
-	for o := range calls {
-		origins = append(origins, o)
-	}
-	sort.Strings(origins)
-	log.Step("[csp] connect-src candidates: the site's scripts call these origins at run time; the policy blocks them " +
-		"unless static.toml allows them (connect-src = [...] in [csp]); nothing was added:")
-	for i, o := range origins {
-		if i == maxListed {
-			log.Detail("... and %d more origins", len(origins)-maxListed)
-			break
+	sort.Strings(keys)
+	shown, directive := 0, ""
+	for _, k := range keys {
+		d, source, _ := strings.Cut(k, " ")
+		if d != directive {
+			directive, shown = d, 0
+			log.Step("[csp] %s candidates: the site's scripts need these at run time; the policy blocks them "+
+				"unless static.toml allows them (%s = [...] in [csp]); nothing was added:", d, d)
 		}
-		hows := make([]string, 0, len(calls[o]))
-		for h, n := range calls[o] {
+		if shown++; shown > maxListed {
+			continue
+		}
+		hows := make([]string, 0, len(calls[k]))
+		for h, n := range calls[k] {
 			hows = append(hows, fmt.Sprintf("%s (%d pages)", h, n))
 		}
 		sort.Strings(hows)
 		if len(hows) > 3 {
 			hows = append(hows[:3], fmt.Sprintf("and %d more", len(hows)-3))
 		}
-		log.Detail("%s: %s", o, strings.Join(hows, "; "))
+		log.Detail("%s <- %s", source, strings.Join(hows, "; "))
 	}
 }
 

@@ -75,7 +75,7 @@ func TestPagePoliciesFollowAssets(t *testing.T) {
 		"index.html: css/icons.css: a data: image in url() at line 1",
 		"docs/page.html: css/icons.css: a data: font in url() at line 1",
 		"[csp] connect-src candidates",
-		"https://api.example.com: js/lib/render.js: fetch at line 3 (1 pages)",
+		"https://api.example.com <- js/lib/render.js: fetch at line 3 (1 pages)",
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("the log lacks %q:\n%s", want, log)

@@ -71,6 +71,8 @@ navigator.sendBeacon("//beacon.example.net/b"); fetch("/api/own"); fetch(url)`, 
 			[]string{"https://api.example.com", "wss://live.example.com", "https://telemetry.example.org", "https://beacon.example.net"}, nil},
 		{"modules", `import a from "./a.js"; import "/b.js"; export * from '../c.js'; import("./lazy.js"); import react from "react"; import x from "https://esm.sh/x"`,
 			[]string{"script-src https://esm.sh"}, nil, []string{"./a.js", "/b.js", "../c.js", "./lazy.js"}},
+		{"a worker from a blob: URL (Redoc)", "const u = URL.createObjectURL(new Blob([code]));\nconst w = new Worker(u);", nil, []string{"blob:"}, nil},
+		{"a worker from a file needs nothing", `new Worker("/search.js")`, nil, nil, nil},
 		{"not JavaScript", strings.Repeat("\x00 ) @ # ", 200), nil, nil, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -74,10 +74,10 @@ func (a *analysis) include(file string, asset Asset) {
 		a.note(file + ": " + n)
 	}
 	for _, c := range asset.Calls {
-		key := "call " + c.Origin + " " + file + c.How
+		key := "call " + c.Directive + " " + c.Origin + " " + file + c.How
 		if !a.seen[key] {
 			a.seen[key] = true
-			a.page.Calls = append(a.page.Calls, Call{c.Origin, file + ": " + c.How})
+			a.page.Calls = append(a.page.Calls, Call{c.Directive, c.Origin, file + ": " + c.How})
 		}
 	}
 }

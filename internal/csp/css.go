@@ -20,11 +20,14 @@ type Need struct {
 	Reason string
 }
 
-// Call is an absolute URL a script fetches or connects to at run time: a
-// connect-src candidate, reported and never added.
+// Call is something a script does at run time that the policy blocks and
+// only the author can decide to allow: an origin it fetches or connects to
+// (a connect-src candidate), a worker made from a blob: URL (worker-src).
+// Reported, never added.
 type Call struct {
-	Origin string
-	How    string // "fetch at line 3"
+	Directive string // "connect-src"
+	Origin    string // the source to allow: "https://api.example.com", "blob:"
+	How       string // "fetch at line 3"
 }
 
 // Asset is what one of the site's stylesheets or scripts (or an inline
@@ -34,7 +37,7 @@ type Asset struct {
 	// Imports are the URLs of the site's own stylesheets and modules it
 	// loads in turn (@import, import), as written: relative to the file.
 	Imports []string
-	// Calls are the connect-src candidates.
+	// Calls are the connect-src (and worker-src) candidates.
 	Calls []Call
 	// Notes are what the analysis could not do, for the build log.
 	Notes []string
@@ -72,9 +75,9 @@ func (a *Asset) imports(u string) {
 	}
 }
 
-func (a *Asset) calls(origin, how string) {
-	if len(a.Calls) < maxListed && a.first("call", origin) { // the first call is enough
-		a.Calls = append(a.Calls, Call{origin, how})
+func (a *Asset) calls(directive, origin, how string) {
+	if len(a.Calls) < maxListed && a.first("call", directive+" "+origin) { // the first call is enough
+		a.Calls = append(a.Calls, Call{directive, origin, how})
 	}
 }
 

@@ -38,7 +38,8 @@ var dataURL = regexp.MustCompile(`(?i)(?:^|[\s"'(=,])data:([a-z0-9.+-]*/[a-z0-9.
 //     sheet, adoptedStyleSheets) is not subject to CSP and needs nothing;
 //   - data: URLs in strings need img-src data: (font-src data: for fonts);
 //   - fetch, WebSocket, EventSource, sendBeacon and XMLHttpRequest.open with
-//     an absolute URL are connect-src candidates, reported, not added;
+//     an absolute URL are connect-src candidates, reported, not added; so
+//     is a worker made from a blob: URL (worker-src blob:);
 //   - import of the site's own modules is followed; of another site's, needs
 //     its origin in script-src.
 //
@@ -96,6 +97,9 @@ type jsScan struct {
 	line int
 	// last holds the latest significant tokens, newest last.
 	last [4]jsTok
+	// blobURL and newWorker record what makes a worker from a blob: URL.
+	blobURL   bool
+	newWorker string
 }
 
 func (s *jsScan) push(t jsTok) {
@@ -121,6 +125,7 @@ func (s *jsScan) token(tt js.TokenType, text []byte) {
 	}
 	if js.IsIdentifierName(tt) || js.IsPunctuator(tt) {
 		s.push(jsTok{tt: tt, text: string(text)})
+		s.worker()
 		return
 	}
 	s.push(jsTok{tt: tt})
@@ -196,18 +201,35 @@ func (s *jsScan) str(v string, first bool) {
 	}
 }
 
+// worker notes new Worker(...) and URL.createObjectURL in a script: both
+// make a worker from a blob: URL (Redoc's search), which worker-src (by
+// default script-src) blocks: a worker-src candidate.
+func (s *jsScan) worker() {
+	switch t := s.back(1); {
+	case t.text == "createObjectURL":
+		s.blobURL = true
+	case (t.text == "Worker" || t.text == "SharedWorker") && s.back(2).tt == js.NewToken:
+		s.newWorker = fmt.Sprintf("new %s at line %d", t.text, s.line)
+	default:
+		return
+	}
+	if s.blobURL && s.newWorker != "" {
+		s.a.calls("worker-src", "blob:", s.newWorker+" with URL.createObjectURL")
+	}
+}
+
 // call records a connect-src candidate.
 func (s *jsScan) call(raw, how string) {
 	u := strings.TrimSpace(raw)
 	lower := strings.ToLower(u)
 	if strings.HasPrefix(lower, "ws://") || strings.HasPrefix(lower, "wss://") {
 		if o := wsOrigin(u); o != "" {
-			s.a.calls(o, how)
+			s.a.calls("connect-src", o, how)
 		}
 		return
 	}
 	if o := originOf(u); o != "" {
-		s.a.calls(o, how)
+		s.a.calls("connect-src", o, how)
 	}
 }
 
