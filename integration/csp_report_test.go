@@ -71,6 +71,28 @@ func TestCSPReportEndpoint(t *testing.T) {
 			t.Errorf("second line %v; or the page's query was logged", lines[1])
 		}
 	})
+	// Browsers send reports without credentials: the endpoint is before
+	// basic auth, even when it protects every path.
+	t.Run("behind basic auth", func(t *testing.T) {
+		t.Parallel()
+		ws := newWorkspace(t, "sec-default")
+		writeFile(t, filepath.Join(ws.AppDir, "static.toml"), "root = \".\"\n[basic_auth]\npaths = [\"/**\"]\n")
+		detect(t, ws)
+		build(t, ws)
+		srv := launch(t, ws, map[string]string{"BASIC_AUTH_USERS": "alice:" + cfgHash(t, "pw")})
+		if resp, _ := get(t, srv, "/"); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("GET / without credentials: status %d, want 401", resp.StatusCode)
+		}
+		resp, body := cfgDo(t, srv, cfgReq{method: http.MethodPost, path: "/.well-known/csp-report",
+			header: map[string]string{"Content-Type": "application/csp-report"},
+			body:   strings.NewReader(`{"csp-report":{"document-uri":"` + srv.URL + `/","effective-directive":"script-src-elem","blocked-uri":"inline"}}`)})
+		if resp.StatusCode != http.StatusNoContent || body != "" {
+			t.Errorf("POST report without credentials: status %d, body %q; want 204", resp.StatusCode, body)
+		}
+		if lines := violationLines(t, srv, 1); len(lines) != 1 || lines[0]["directive"] != "script-src-elem" {
+			t.Errorf("violation lines %v", lines)
+		}
+	})
 	t.Run("report_endpoint = false", func(t *testing.T) {
 		t.Parallel()
 		ws := newWorkspace(t, "sec-default")
