@@ -239,3 +239,17 @@ func TestAssetsBounded(t *testing.T) {
 		t.Errorf("a file over %d bytes: %+v", MaxAssetSize, a.Notes)
 	}
 }
+
+// With style-src-elem in [csp], an inline <style>'s hash goes there too:
+// browsers check elements against it.
+func TestComposeSiteElem(t *testing.T) {
+	site := policy.CSP(policy.CSPOptions{Add: []policy.Directive{{Name: "style-src-elem", Sources: []string{"https://fonts.example.com"}}}}).Value
+	p, _ := Analyze(strings.NewReader(`<style>a{}</style><script>b()</script>`))
+	v := Compose(site, p).Value
+	if want := "style-src-elem 'self' https://fonts.example.com " + sha("a{}"); !strings.Contains(v, want) {
+		t.Errorf("%q lacks %q", v, want)
+	}
+	if strings.Contains(v, "script-src-elem") {
+		t.Errorf("a script-src-elem appeared: %q", v)
+	}
+}

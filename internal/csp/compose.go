@@ -32,7 +32,9 @@ type Result struct {
 // makes the result mean what it says:
 //
 //   - a -elem directive the page adds starts from its fallback's sources
-//     (style-src-elem from style-src), so the site's own files still load;
+//     (style-src-elem from style-src), so the site's own files still load,
+//     and what the page adds to style-src or script-src goes to their -elem
+//     form too when the site has one;
 //   - browsers ignore 'unsafe-inline' in a directive that has a hash, so
 //     where the author's [csp] (or a relaxation of the build) gives
 //     'unsafe-inline', the hashes and 'unsafe-hashes' are left out of that
@@ -43,7 +45,7 @@ type Result struct {
 // It takes time linear in the number of sources.
 func Compose(site string, p Page) Result {
 	siteDs := policy.ParseCSP(site)
-	ds := policy.Merge(siteDs, p.Add)
+	ds := policy.Merge(siteDs, withElem(siteDs, p.Add))
 	policy.InheritElem(ds, siteDs)
 	var r Result
 	for _, family := range []string{"style-src", "script-src"} {
@@ -73,6 +75,19 @@ func added(siteDs, ds []policy.Directive) []policy.Directive {
 		}
 		if len(extra) > 0 {
 			out = append(out, policy.Directive{Name: d.Name, Sources: extra})
+		}
+	}
+	return out
+}
+
+// withElem adds what the page adds to style-src or script-src to their
+// -elem form too when the site policy has one (from [csp]): browsers check
+// <style> and <script> against it, not against style-src.
+func withElem(siteDs, add []policy.Directive) []policy.Directive {
+	out := add
+	for _, d := range add {
+		if (d.Name == "style-src" || d.Name == "script-src") && find(siteDs, d.Name+"-elem") >= 0 {
+			out = append(out, policy.Directive{Name: d.Name + "-elem", Sources: d.Sources})
 		}
 	}
 	return out
