@@ -125,7 +125,7 @@ func TestBrowserRuntimeStyles(t *testing.T) {
 	out := build(t, ws)
 	for _, want := range []string{
 		"Content-Security-Policy per page: 2 of 4 pages need more than the site-wide policy",
-		"[csp] connect-src candidates: the site's scripts call these origins at run time",
+		"[csp] connect-src candidates: the site's scripts need these at run time",
 		"https://api.example.test <- js/api.js: fetch at line 4 (1 pages)",
 		`index.html: js/runtime.js: createElement("style") at line 7: inserts <style> elements at run time; style-src-elem 'unsafe-inline' without hashes`,
 		`index.html: js/runtime.js: setAttribute("style") at line 16: sets style attributes at run time`,
