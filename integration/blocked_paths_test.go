@@ -2,6 +2,7 @@ package integration
 
 import (
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +16,13 @@ const secretMarker = "SECRET-"
 // default headers, and gives nothing away.
 func expectBlocked(t *testing.T, target string, resp *http.Response, body, notFoundPage string) {
 	t.Helper()
-	if resp.StatusCode != http.StatusNotFound {
+	if hasDotSegment(target) {
+		// The canonical request path refuses . and .. segments, raw or
+		// percent-encoded, before any routing.
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("GET %s: status %d, want 400 (a dot segment); body: %.200q", target, resp.StatusCode, body)
+		}
+	} else if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("GET %s: status %d, want 404; body: %.200q", target, resp.StatusCode, body)
 	} else if !strings.Contains(body, notFoundPage) {
 		t.Errorf("GET %s: 404 without the site's 404 page (%s); body: %.200q", target, notFoundPage, body)
@@ -27,6 +34,21 @@ func expectBlocked(t *testing.T, target string, resp *http.Response, body, notFo
 		t.Errorf("GET %s: redirects to %q", target, loc)
 	}
 	checkDefaultHeaders(t, "GET "+target+" (blocked)", resp.Header)
+}
+
+// hasDotSegment reports whether a raw request target has a "." or ".."
+// segment once percent-decoded (%2F decodes to a separator too).
+func hasDotSegment(target string) bool {
+	p, err := url.PathUnescape(strings.SplitN(target, "?", 2)[0])
+	if err != nil {
+		return false
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // Dotfiles, the site's own configuration, directory listings, symlinks that

@@ -49,6 +49,21 @@ func TestCfgCleanURLs(t *testing.T) {
 		cfgGet(t, srv, cfgReq{path: "/docs/"}, http.StatusOK, "CFG-CLEAN-on-DOCS")
 		cfgGet(t, srv, cfgReq{path: "/"}, http.StatusOK, "CFG-CLEAN-on-HOME")
 		cfgGet(t, srv, cfgReq{path: "/nothing"}, http.StatusNotFound, "")
+		// No page is stranded: a name with dots (rustdoc, Sphinx), a page
+		// next to a folder of the same name without an index (Heroku's
+		// spec), a page shadowed by a folder with an index, a space.
+		cfgRedirect(t, srv, cfgReq{path: "/struct.Vec.html"}, http.StatusMovedPermanently, "/struct.Vec")
+		cfgGet(t, srv, cfgReq{path: "/struct.Vec"}, http.StatusOK, "CFG-CLEAN-on-STRUCT-VEC")
+		cfgRedirect(t, srv, cfgReq{path: "/std/vec/fn.push.html"}, http.StatusMovedPermanently, "/std/vec/fn.push")
+		cfgGet(t, srv, cfgReq{path: "/std/vec/fn.push"}, http.StatusOK, "CFG-CLEAN-on-VEC-PUSH")
+		cfgRedirect(t, srv, cfgReq{path: "/foo.html"}, http.StatusMovedPermanently, "/foo")
+		cfgGet(t, srv, cfgReq{path: "/foo"}, http.StatusOK, "CFG-CLEAN-on-FOO-PAGE")
+		cfgGet(t, srv, cfgReq{path: "/foo/notes.txt"}, http.StatusOK, "CFG-CLEAN-on-FOO-DIR-FILE")
+		cfgGet(t, srv, cfgReq{path: "/bar.html"}, http.StatusOK, "CFG-CLEAN-on-BAR-PAGE")
+		cfgRedirect(t, srv, cfgReq{path: "/bar"}, http.StatusMovedPermanently, "/bar/")
+		cfgGet(t, srv, cfgReq{path: "/bar/"}, http.StatusOK, "CFG-CLEAN-on-BAR-INDEX")
+		cfgRedirect(t, srv, cfgReq{path: "/a%20page.html"}, http.StatusMovedPermanently, "/a%20page")
+		cfgGet(t, srv, cfgReq{path: "/a%20page"}, http.StatusOK, "CFG-CLEAN-on-SPACE")
 	})
 	t.Run("false", func(t *testing.T) {
 		t.Parallel()

@@ -3,6 +3,7 @@ package integration
 import (
 	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,6 +78,10 @@ func TestCSPReportEndpoint(t *testing.T) {
 		t.Parallel()
 		ws := newWorkspace(t, "sec-default")
 		writeFile(t, filepath.Join(ws.AppDir, "static.toml"), "root = \".\"\n[basic_auth]\npaths = [\"/**\"]\n")
+		// A protected 404 page fails the build (it is shown at every URL).
+		if err := os.Remove(filepath.Join(ws.AppDir, "404.html")); err != nil {
+			t.Fatal(err)
+		}
 		detect(t, ws)
 		build(t, ws)
 		srv := launch(t, ws, map[string]string{"BASIC_AUTH_USERS": "alice:" + cfgHash(t, "pw")})

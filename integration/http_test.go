@@ -1,10 +1,8 @@
 package integration
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -40,23 +38,7 @@ func get(t *testing.T, srv *lifecycle.Server, path string) (*http.Response, stri
 // cleaning or escaping, and returns the response with its body read.
 func rawGet(t *testing.T, srv *lifecycle.Server, target string) (*http.Response, string) {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", strings.TrimPrefix(srv.URL, "http://"), 5*time.Second)
-	if err != nil {
-		t.Fatalf("GET %s: %v", target, err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", target)
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("GET %s: reading the response: %v", target, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: reading the body: %v", target, err)
-	}
-	return resp, string(body)
+	return rawDo(t, srv, http.MethodGet, target, "", "")
 }
 
 // expectStatus checks the status and that the body holds want (when not "").

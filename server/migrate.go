@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hardstatic/buildpack/internal/config"
+	"github.com/hardstatic/buildpack/internal/migrate"
 )
 
 // migrateCmd converts a heroku-buildpack-static static.json into static.toml.
@@ -34,7 +35,7 @@ buildpacks is listed as comments at the top of the output: review them before de
 			if len(args) == 1 {
 				input = args[0]
 			}
-			toml, notes, err := migrate(input)
+			toml, notes, err := convertFile(input)
 			if err != nil {
 				return err
 			}
@@ -58,9 +59,9 @@ buildpacks is listed as comments at the top of the output: review them before de
 	return cmd
 }
 
-// migrate reads and converts one static.json, and checks that the result is
+// convertFile reads and converts one static.json, and checks that the result is
 // a static.toml that Parse accepts.
-func migrate(input string) ([]byte, []string, error) {
+func convertFile(input string) ([]byte, []string, error) {
 	data, err := os.ReadFile(input) //nolint:gosec // the user names the file to convert
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, usageError{fmt.Errorf("%s does not exist (run migrate in the app directory, or pass the path: static-server migrate path/to/static.json)", input)}
@@ -68,11 +69,11 @@ func migrate(input string) ([]byte, []string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading %s: %w", input, err)
 	}
-	cfg, notes, err := config.ParseStaticJSON(filepath.Base(input), data)
+	cfg, notes, err := migrate.ParseStaticJSON(filepath.Base(input), data)
 	if err != nil {
 		return nil, nil, err
 	}
-	out := config.EncodeTOML(cfg, notes)
+	out := migrate.EncodeTOML(cfg, notes)
 	if _, err := config.Parse(config.FileName, out); err != nil {
 		return nil, nil, fmt.Errorf("the converted static.toml is not valid, a bug in migrate: %w (fix the output by hand, and please report it)", err)
 	}

@@ -14,9 +14,12 @@ import (
 	"github.com/buildpacks/libcnb/v2"
 
 	"github.com/hardstatic/buildpack/internal/config"
+	"github.com/hardstatic/buildpack/internal/htmlsec"
 	"github.com/hardstatic/buildpack/internal/manifest"
+	"github.com/hardstatic/buildpack/internal/migrate"
 	"github.com/hardstatic/buildpack/internal/pattern"
 	"github.com/hardstatic/buildpack/internal/policy"
+	"github.com/hardstatic/buildpack/internal/sitefs"
 )
 
 // ServerBinary is the server program's name, in the buildpack's bin/ and in
@@ -36,7 +39,7 @@ func Build(ctx libcnb.BuildContext) (libcnb.BuildResult, error) {
 	log.Title("%s %s", ctx.Buildpack.Info.Name, ctx.Buildpack.Info.Version)
 	start := time.Now()
 
-	site, err := planSite(ctx.ApplicationPath, buildEnv(ctx.Platform.Environment, RootEnv), log)
+	site, tree, err := planSite(ctx.ApplicationPath, buildEnv(ctx.Platform.Environment, RootEnv), log)
 	if err != nil {
 		log.Step("Build failed:")
 		log.Detail("%s", err)
@@ -51,7 +54,7 @@ func Build(ctx libcnb.BuildContext) (libcnb.BuildResult, error) {
 	if err != nil {
 		return libcnb.BuildResult{}, err
 	}
-	variants, err := contributeFiles(ctx, site, &siteLayer, log)
+	variants, err := contributeFiles(ctx, site, tree, &siteLayer, log)
 	if err != nil {
 		return libcnb.BuildResult{}, err
 	}
@@ -70,11 +73,12 @@ func Build(ctx libcnb.BuildContext) (libcnb.BuildResult, error) {
 }
 
 // planSite reads the configuration and decides what is served, logging each
-// decision. Errors are the author's to fix and say how.
-func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, error) {
-	loaded, err := config.LoadApp(appDir)
+// decision: one walk of the root (internal/sitefs) lists the served files,
+// which everything after it uses. Errors are the author's to fix and say how.
+func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, *sitefs.Tree, error) {
+	loaded, err := migrate.LoadApp(appDir)
 	if err != nil {
-		return manifest.Manifest{}, err
+		return manifest.Manifest{}, nil, err
 	}
 	cfg := loaded.Config
 	switch loaded.Source {
@@ -82,7 +86,7 @@ func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, error
 		log.Step("Config: none (no %s; using the hardened defaults)", config.FileName)
 	case config.StaticJSONName:
 		log.Step("Config: %s (Heroku's format), migrated. The equivalent %s, to commit in its place:", config.StaticJSONName, config.FileName)
-		log.Detail("%s", strings.TrimRight(string(loaded.Migrated), "\n"))
+		log.Detail("%s", block(strings.TrimRight(string(loaded.Migrated), "\n")))
 		for _, n := range loaded.Notes {
 			log.Warn("static.json: %s", n)
 		}
@@ -96,42 +100,87 @@ func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, error
 	}
 	root, ok := config.FindRoot(appDir, explicit, source)
 	if !ok {
-		return manifest.Manifest{}, fmt.Errorf("no site root: %s", noRootReason(appDir))
+		return manifest.Manifest{}, nil, fmt.Errorf("no site root: %s", noRootReason(appDir))
 	}
 	abs, err := config.ResolveRoot(appDir, root)
 	if err != nil {
-		return manifest.Manifest{}, err
+		return manifest.Manifest{}, nil, err
 	}
 	log.Step("Root: %s (%s)", root.Display(), root.Reason)
 	if !fileExists(filepath.Join(abs, "index.html")) {
 		log.Warn("%s has no index.html: requests for / will get the 404 page", root.Display())
 	}
 
+	explicitNotFound := cfg.NotFound != ""
 	if err := cfg.CheckFiles(abs); err != nil {
-		return manifest.Manifest{}, err
+		return manifest.Manifest{}, nil, err
 	}
 	hide := []string{config.FileName, config.StaticJSONName}
-	if !log.planOnly { // PlanSite (static-server check, serve DIR) changes no file of the author's
-		// SRI and the secrets scan (internal/htmlsec); likely secrets are hidden.
-		hide = append(hide, hardenRoot(abs, cfg, hide, log)...)
+	tree, err := walkRoot(abs, cfg, hide)
+	if err != nil {
+		return manifest.Manifest{}, nil, err
 	}
+	if err := checkServed(cfg, tree, explicitNotFound, log); err != nil {
+		return manifest.Manifest{}, nil, err
+	}
+	hide = append(hide, hardenRoot(abs, cfg, tree, log)...)
 	m := manifest.Manifest{
 		Root:    filepath.ToSlash(root.Rel),
 		Hide:    hide,
-		Headers: policy.Headers(cspOptions(cfg.CSP)),
+		Headers: policy.SiteHeaders(cfg.CSP),
+		Source:  loaded.Source,
 		Config:  cfg,
 	}
-	m.PagePolicies = pagePolicies(abs, cfg, hide, m.Headers[0], log)
+	m.PagePolicies = pagePolicies(abs, cfg, tree, m.Headers[0], log)
 	logSite(log, cfg, m)
-	return m, nil
+	return m, tree, nil
 }
 
-func cspOptions(c config.CSP) policy.CSPOptions {
-	opts := policy.CSPOptions{ReportOnly: c.ReportOnly, ReportURI: c.ReportURI, ReportTo: c.ReportTo, Endpoint: c.UsesReportEndpoint()}
-	for _, d := range c.Sources {
-		opts.Add = append(opts.Add, policy.Directive{Name: d.Name, Sources: d.Sources})
+// walkRoot is the one walk of the root, under the one rule of what is
+// served: dotfiles, the site's configuration, hide globs, likely secrets,
+// and links that leave the root or land on any of those are left out;
+// basic_auth.paths mark the files that need credentials.
+func walkRoot(abs string, cfg *config.Config, hide []string) (*sitefs.Tree, error) {
+	opts := sitefs.RuleOptions{Hide: hide, HideGlobs: cfg.Hide}
+	if a := cfg.BasicAuth; a != nil {
+		opts.Protect, opts.ProtectAll = a.Paths, len(a.Paths) == 0
 	}
-	return opts
+	rule, err := sitefs.NewRule(opts)
+	if err != nil {
+		return nil, err
+	}
+	return sitefs.Walk(abs, rule, sitefs.WalkOptions{Secret: htmlsec.SecretKind, Shown: htmlsec.ShownSecret, MaxScan: htmlsec.MaxSecretScan})
+}
+
+// checkServed checks that the files the configuration names are served the
+// way the server will open them, so that no image that cannot start, or
+// that shows a protected page to everyone, is produced.
+func checkServed(cfg *config.Config, tree *sitefs.Tree, explicitNotFound bool, log logger) error {
+	why := func(name string) string {
+		for _, e := range tree.Excluded {
+			if e.Name == name {
+				return e.Reason
+			}
+		}
+		return "not a file of the root"
+	}
+	var errs []error
+	if nf := cfg.NotFound; nf != "" {
+		switch f := tree.Files[nf]; {
+		case f == nil && explicitNotFound:
+			errs = append(errs, fmt.Errorf("%s: not_found = %q is never served (%s); point it at a regular file of the root", config.FileName, nf, why(nf)))
+		case f == nil:
+			log.Warn("404.html is never served (%s): 404s get a plain page", why(nf))
+			cfg.NotFound = ""
+		case f.Protected:
+			errs = append(errs, fmt.Errorf("%s: not_found = %q is protected by basic_auth.paths, but the 404 page is shown at every unknown URL; "+
+				"move it out of the protected paths", config.FileName, nf))
+		}
+	}
+	if fb := cfg.Fallback; fb != "" && tree.Files[fb] == nil {
+		errs = append(errs, fmt.Errorf("%s: fallback = %q is never served (%s); point it at a regular file of the root", config.FileName, fb, why(fb)))
+	}
+	return errors.Join(errs...)
 }
 
 // logSite tells the author what will be served and how.
@@ -193,7 +242,7 @@ func logSite(log logger, cfg *config.Config, m manifest.Manifest) {
 	}
 	never := append(append([]string{}, m.Hide...), cfg.Hide...)
 	log.Step("Never served: dotfiles (except /.well-known/), %s, directory listings, anything outside the root",
-		strings.Join(never, ", "))
+		strings.Join(escapeAll(never), ", "))
 }
 
 // contributeServer copies the server binary into a cached launch layer, or

@@ -5,13 +5,18 @@ package buildpack
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/buildpacks/libcnb/v2"
 
+	"github.com/hardstatic/buildpack/internal/appfs"
 	"github.com/hardstatic/buildpack/internal/config"
+	"github.com/hardstatic/buildpack/internal/migrate"
 )
 
 // PlanName is the build plan entry this buildpack provides and requires.
@@ -28,10 +33,10 @@ type Decision struct {
 
 // Decide says whether appDir is a static site this buildpack should serve.
 func Decide(appDir, rootOverride string) Decision {
-	loaded, err := config.LoadApp(appDir)
+	loaded, err := migrate.LoadApp(appDir)
 	switch {
 	case err != nil:
-		return Decision{true, "a configuration file was found (it has errors; the build will report them)"}
+		return Decision{true, "a configuration file was found (it has errors; the build will report them): " + firstLine(err)}
 	case loaded.Source == config.StaticJSONName:
 		return Decision{true, config.StaticJSONName + " found (Heroku's format; the build migrates it to " + config.FileName + ")"}
 	case loaded.Source != "":
@@ -90,21 +95,25 @@ func serverMarker(appDir string) string {
 			return f
 		}
 	}
-	if hasStartScript(filepath.Join(appDir, "package.json")) {
+	data, err := appfs.ReadFile(appDir, "package.json", config.MaxFileSize)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return ""
+	case err != nil: // it may describe an app; it cannot be read to tell
+		return "package.json (which cannot be read: " + err.Error() + ")"
+	}
+	var pkg struct {
+		Scripts map[string]string `json:"scripts"`
+	}
+	if json.Unmarshal(data, &pkg) == nil && pkg.Scripts["start"] != "" {
 		return `package.json's "start" script`
 	}
 	return ""
 }
 
-func hasStartScript(file string) bool {
-	data, err := os.ReadFile(file) //nolint:gosec // the app's own package.json
-	if err != nil {
-		return false
-	}
-	var pkg struct {
-		Scripts map[string]string `json:"scripts"`
-	}
-	return json.Unmarshal(data, &pkg) == nil && pkg.Scripts["start"] != ""
+func firstLine(err error) string {
+	line, _, _ := strings.Cut(err.Error(), "\n")
+	return line
 }
 
 func exists(p string) bool {

@@ -11,6 +11,7 @@ import (
 	"github.com/hardstatic/buildpack/internal/manifest"
 	"github.com/hardstatic/buildpack/internal/site"
 	"github.com/hardstatic/buildpack/internal/site/table"
+	"github.com/hardstatic/buildpack/internal/sitefs"
 )
 
 // variantsLayerName is the cached launch layer holding the precompressed
@@ -20,7 +21,7 @@ const variantsLayerName = "compressed"
 // contributeFiles analyses the site root, keeps the compressed variants in a
 // cached launch layer and writes the file table into the site layer, whose
 // launch environment points the server at it.
-func contributeFiles(ctx libcnb.BuildContext, m manifest.Manifest, siteLayer *libcnb.Layer, log logger) (libcnb.Layer, error) {
+func contributeFiles(ctx libcnb.BuildContext, m manifest.Manifest, tree *sitefs.Tree, siteLayer *libcnb.Layer, log logger) (libcnb.Layer, error) {
 	layer, err := ctx.Layers.Layer(variantsLayerName)
 	if err != nil {
 		return libcnb.Layer{}, err
@@ -35,7 +36,7 @@ func contributeFiles(ctx libcnb.BuildContext, m manifest.Manifest, siteLayer *li
 		charset = m.Config.Charset
 	}
 	root := filepath.Join(ctx.ApplicationPath, filepath.FromSlash(m.Root))
-	t, st, err := site.Analyze(site.Options{Root: root, Hide: m.Hide, Charset: charset, Variants: layer.Path})
+	t, st, err := site.Analyze(site.Options{Root: root, Tree: tree, Charset: charset, Variants: layer.Path})
 	if err != nil {
 		return libcnb.Layer{}, fmt.Errorf("analysing the site files: %w", err)
 	}
@@ -61,7 +62,7 @@ func contributeFiles(ctx libcnb.BuildContext, m manifest.Manifest, siteLayer *li
 		log.Detail("Variant bytes: %s (kept only where smaller than the file)", strings.Join(parts, ", "))
 	}
 	if st.Skipped > 0 {
-		log.Detail("%d entries not in the table (links to directories or outside the root, special or huge files); the server checks them on disk", st.Skipped)
+		log.Warn("%d files changed or vanished while the build read them: they are not served", st.Skipped)
 	}
 	classes := map[string]int{}
 	for _, f := range t.Files {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hardstatic/buildpack/internal/config"
 	"github.com/hardstatic/buildpack/internal/htmlsec"
+	"github.com/hardstatic/buildpack/internal/sitefs"
 )
 
 // SRIEnv turns build-time Subresource Integrity off when "false" (until
@@ -14,6 +15,19 @@ const SRIEnv = "BP_STATIC_SRI"
 
 // maxListed caps each list in the log.
 const maxListed = 20
+
+// hardenRoot logs what the walk left out (likely secrets, links that are
+// never served) and, unless only planning, adds integrity attributes to the
+// site's own scripts and stylesheets. Neither fails the build: it returns
+// the likely secrets whose names the server would otherwise have served,
+// which the walk already left out, for the manifest's list of hidden names.
+func hardenRoot(abs string, cfg *config.Config, tree *sitefs.Tree, log logger) []string {
+	if !log.planOnly { // PlanSite (static-server check, serve DIR) changes no file of the author's
+		addSRI(abs, cfg, tree, log)
+	}
+	logLinks(tree, log)
+	return logSecrets(tree, log)
+}
 
 // anywherePages are the pages the server sends for URLs other than their
 // own: the 404 page, the fallback, fixed rewrite targets.
@@ -32,13 +46,9 @@ func anywherePages(cfg *config.Config) []string {
 	return pages
 }
 
-// hardenRoot runs the build-time checks and changes of internal/htmlsec on
-// the served root and logs what they did: integrity attributes on the
-// site's own scripts and stylesheets, and a warning for files that look like
-// secrets. Neither fails the build: it returns the likely secrets that the
-// server would otherwise send, so that they are hidden too.
-func hardenRoot(abs string, cfg *config.Config, hide []string, log logger) []string {
-	opts := htmlsec.Options{Disabled: !cfg.SRI || strings.EqualFold(strings.TrimSpace(os.Getenv(SRIEnv)), "false"), Anywhere: anywherePages(cfg)}
+func addSRI(abs string, cfg *config.Config, tree *sitefs.Tree, log logger) {
+	opts := htmlsec.Options{Disabled: !cfg.SRI || strings.EqualFold(strings.TrimSpace(os.Getenv(SRIEnv)), "false"), Pages: ownPages(tree),
+		Anywhere: anywherePages(cfg)}
 	rep, err := htmlsec.AddSRI(abs, opts)
 	switch {
 	case err != nil:
@@ -79,11 +89,35 @@ func hardenRoot(abs string, cfg *config.Config, hide []string, log logger) []str
 		}
 	}
 
-	secrets, err := htmlsec.ScanSecrets(abs, htmlsec.SecretsOptions{Hide: hide})
-	if err != nil {
-		log.Warn("could not look for secrets in the site root: %v", err)
-		return nil
+}
+
+// ownPages are the HTML files read under their own name (a linked page is
+// rewritten through its target).
+func ownPages(tree *sitefs.Tree) []string {
+	pages := []string{}
+	for _, p := range tree.Pages() {
+		if f := tree.Files[p]; f.Target == p {
+			pages = append(pages, p)
+		}
 	}
+	return pages
+}
+
+// logSecrets warns about the files that look like secrets and returns those
+// whose names the rule alone would have served.
+func logSecrets(tree *sitefs.Tree, log logger) []string {
+	if len(tree.Shown) > 0 {
+		log.Warn("%d pages, scripts or data files hold what looks like a private key or token. They are still served "+
+			"(documentation often shows example keys): if one is real, remove it from the app and rotate it:", len(tree.Shown))
+		for i, s := range tree.Shown {
+			if i == maxListed {
+				log.Detail("... and %d more", len(tree.Shown)-maxListed)
+				break
+			}
+			log.Detail("%s: %s. Served", s.Name, s.Secret)
+		}
+	}
+	secrets := tree.Secrets()
 	if len(secrets) == 0 {
 		return nil
 	}
@@ -91,8 +125,9 @@ func hardenRoot(abs string, cfg *config.Config, hide []string, log logger) []str
 		"remove them from the app (or exclude them in project.toml) and rotate any that were ever published:", len(secrets))
 	var hidden []string
 	for i, s := range secrets {
-		if s.Served {
-			hidden = append(hidden, s.File)
+		byBuild := s.Reason == "looks like "+s.Secret
+		if byBuild {
+			hidden = append(hidden, s.Name)
 		}
 		if i >= maxListed {
 			if i == maxListed {
@@ -100,11 +135,33 @@ func hardenRoot(abs string, cfg *config.Config, hide []string, log logger) []str
 			}
 			continue
 		}
-		if s.Served {
-			log.Detail("%s: %s. Not served: hidden by the build", s.File, s.Kind)
+		if byBuild {
+			log.Detail("%s: %s. Not served: hidden by the build", s.Name, s.Secret)
 		} else {
-			log.Detail("%s: %s. Not served (a dotfile or hidden)", s.File, s.Kind)
+			log.Detail("%s: %s. Not served (a dotfile or hidden)", s.Name, s.Secret)
 		}
 	}
 	return hidden
+}
+
+// logLinks lists the symbolic links (and other entries) of the root that are
+// not served, and why.
+func logLinks(tree *sitefs.Tree, log logger) {
+	var left []sitefs.Excluded
+	for _, e := range tree.Excluded {
+		if e.Secret == "" && !strings.HasPrefix(e.Reason, "a dotfile") && !strings.HasPrefix(e.Reason, "hidden by") && e.Reason != "the site's configuration" {
+			left = append(left, e)
+		}
+	}
+	if len(left) == 0 {
+		return
+	}
+	log.Warn("%d entries of the root are not served:", len(left))
+	for i, e := range left {
+		if i == maxListed {
+			log.Detail("... and %d more", len(left)-maxListed)
+			break
+		}
+		log.Detail("%s: %s", e.Name, e.Reason)
+	}
 }

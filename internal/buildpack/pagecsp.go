@@ -15,60 +15,43 @@ import (
 	"github.com/hardstatic/buildpack/internal/csp"
 	"github.com/hardstatic/buildpack/internal/htmlsec"
 	"github.com/hardstatic/buildpack/internal/policy"
+	"github.com/hardstatic/buildpack/internal/sitefs"
 )
 
 // maxAssetsPerPage bounds the stylesheets and scripts followed from one
 // page (through imports too).
 const maxAssetsPerPage = 1000
 
-// pagePolicies computes, for each HTML page of the root, the strictest
-// Content-Security-Policy under which it works (internal/csp), from the page
-// and from the site's own stylesheets and scripts it loads, and logs what was
-// allowed and why, page by page and file by file. Pages that need nothing
-// beyond the site-wide policy keep it and are not listed. Hidden files and
-// names starting with a dot are skipped; links are not followed out of the
-// root.
-func pagePolicies(abs string, cfg *config.Config, hide []string, site policy.Header, log logger) map[string]string {
+// pagePolicies computes, for each HTML page the walk of the root lists, the
+// strictest Content-Security-Policy under which it works (internal/csp), from
+// the page and from the site's own stylesheets and scripts it loads (served
+// files of the same walk), and logs what was allowed and why, page by page
+// and file by file. Pages that need nothing beyond the site-wide policy keep
+// it.
+func pagePolicies(abs string, cfg *config.Config, tree *sitefs.Tree, site policy.Header, log logger) map[string]string {
 	root, err := os.OpenRoot(abs)
 	if err != nil {
 		log.Warn("Content-Security-Policy per page: not computed: %v", err)
 		return nil
 	}
 	defer root.Close() //nolint:errcheck // read-only
-	hidden := map[string]bool{}
-	for _, h := range hide {
-		hidden[strings.Trim(h, "/")] = true
-	}
-	assets := &assetFiles{root: root, hidden: hidden, done: map[string]csp.Asset{}, missing: map[string]bool{}}
+	assets := &assetFiles{root: root, tree: tree, done: map[string]csp.Asset{}, missing: map[string]bool{}}
 	anywhere := anywherePages(cfg)
 	policies := map[string]string{}
 	var pages []string
 	listed := map[string]pageReport{}
-	calls := map[string]map[string]int{} // origin -> "file: how" -> pages
+	calls := map[string]map[string]int{} // directive and source -> "file: how" -> pages
 	total := 0
-	_ = fs.WalkDir(root.FS(), ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return nil //nolint:nilerr // an unreadable entry is skipped, not fatal
-		}
-		if name != "." && neverServed(name, d.IsDir(), hidden) {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		ext := strings.ToLower(path.Ext(name))
-		if !d.Type().IsRegular() || (ext != ".html" && ext != ".htm") {
-			return nil
-		}
+	for _, name := range tree.Pages() {
 		total++
-		f, err := root.Open(name)
+		f, err := sitefs.OpenRegular(root, tree.Files[name].Target)
 		if err != nil {
-			return nil //nolint:nilerr // skipped, as above
+			continue // a page that cannot be read keeps the site policy
 		}
 		page, err := csp.Analyze(f)
 		_ = f.Close()
 		if err != nil {
-			return nil //nolint:nilerr // a page that cannot be read keeps the site policy
+			continue
 		}
 		assets.include(name, htmlsec.Anywhere(name, anywhere), &page)
 		r := csp.Compose(site.Value, page)
@@ -83,12 +66,11 @@ func pagePolicies(abs string, cfg *config.Config, hide []string, site policy.Hea
 			calls[key][c.How]++
 		}
 		if len(r.Add)+len(page.Notes)+len(r.Notes)+len(r.Warnings) == 0 {
-			return nil
+			continue
 		}
 		pages = append(pages, name)
 		listed[name] = pageReport{page, r}
-		return nil
-	})
+	}
 	sort.Strings(pages)
 	log.Step("Content-Security-Policy per page: %d of %d pages need more than the site-wide policy", len(policies), total)
 	logAuthorInline(log, site.Value)
@@ -177,11 +159,11 @@ func logCalls(log logger, calls map[string]map[string]int) {
 }
 
 // assetFiles reads and analyses the site's stylesheets and scripts, each
-// once, through the root.
+// once: only files the walk serves, through the root.
 type assetFiles struct {
-	root   *os.Root
-	hidden map[string]bool
-	done   map[string]csp.Asset // by kind and file
+	root *os.Root
+	tree *sitefs.Tree
+	done map[string]csp.Asset // by kind and file
 	// missing marks the files that do not exist.
 	missing map[string]bool
 }
@@ -261,41 +243,27 @@ const noSuchFile = "no such file in the site"
 
 // read returns a served file's content, or why it cannot be analysed.
 func (s *assetFiles) read(file string) ([]byte, string) {
-	for dir := file; dir != "." && dir != "/"; dir = path.Dir(dir) {
-		if neverServed(dir, dir != file, s.hidden) {
-			return nil, "never served (a dotfile or hidden)"
+	served := s.tree.Files[file]
+	if served == nil {
+		if _, err := s.root.Lstat(file); errors.Is(err, fs.ErrNotExist) {
+			return nil, noSuchFile
 		}
+		return nil, "never served (a dotfile, hidden, a likely secret, or a link that leaves the root)"
 	}
-	f, err := s.root.Open(file)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, noSuchFile
-	}
-	if err != nil {
-		return nil, "cannot be opened inside the root (a link out of it, or unreadable)"
-	}
-	defer f.Close() //nolint:errcheck // read-only
-	info, err := f.Stat()
-	if err != nil || !info.Mode().IsRegular() {
-		return nil, "not a file"
-	}
-	if info.Size() > csp.MaxAssetSize {
+	if served.Size > csp.MaxAssetSize {
 		return nil, fmt.Sprintf("larger than %d MB", csp.MaxAssetSize>>20)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, csp.MaxAssetSize))
+	f, err := sitefs.OpenRegular(s.root, served.Target)
 	if err != nil {
 		return nil, "cannot be read: " + err.Error()
 	}
+	defer f.Close() //nolint:errcheck // read-only
+	data, err := io.ReadAll(io.LimitReader(f, csp.MaxAssetSize+1))
+	if err != nil {
+		return nil, "cannot be read: " + err.Error()
+	}
+	if len(data) > csp.MaxAssetSize {
+		return nil, fmt.Sprintf("larger than %d MB", csp.MaxAssetSize>>20)
+	}
 	return data, ""
-}
-
-// neverServed reports whether the server refuses name: a dot name (except
-// the .well-known directory) or a hidden file.
-func neverServed(name string, isDir bool, hidden map[string]bool) bool {
-	if hidden[name] {
-		return true
-	}
-	if name == ".well-known" && isDir {
-		return false
-	}
-	return strings.HasPrefix(path.Base(name), ".")
 }

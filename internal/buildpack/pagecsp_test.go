@@ -10,6 +10,7 @@ import (
 
 	"github.com/hardstatic/buildpack/internal/config"
 	"github.com/hardstatic/buildpack/internal/policy"
+	"github.com/hardstatic/buildpack/internal/sitefs"
 )
 
 func writeTree(t *testing.T, files map[string]string) string {
@@ -25,6 +26,16 @@ func writeTree(t *testing.T, files map[string]string) string {
 		}
 	}
 	return dir
+}
+
+// walked is the walk of root the build makes.
+func walked(t *testing.T, root string) *sitefs.Tree {
+	t.Helper()
+	tree, err := walkRoot(root, config.Default(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tree
 }
 
 // The site's own stylesheets and scripts are followed from the pages that
@@ -45,7 +56,7 @@ func TestPagePoliciesFollowAssets(t *testing.T) {
 	})
 	var out bytes.Buffer
 	site := policy.CSP(policy.CSPOptions{})
-	got := pagePolicies(root, config.Default(), nil, site, logger{w: &out})
+	got := pagePolicies(root, config.Default(), walked(t, root), site, logger{w: &out})
 	log := out.String()
 	if len(got) != 2 || got["plain.html"] != "" {
 		t.Fatalf("policies for %d pages, want index.html and docs/page.html: %q\n%s", len(got), got, log)
@@ -92,7 +103,7 @@ func TestPagePoliciesBudget(t *testing.T) {
 	}
 	root := writeTree(t, map[string]string{"big.html": b.String()})
 	var out bytes.Buffer
-	got := pagePolicies(root, config.Default(), nil, policy.CSP(policy.CSPOptions{}), logger{w: &out})
+	got := pagePolicies(root, config.Default(), walked(t, root), policy.CSP(policy.CSPOptions{}), logger{w: &out})
 	if n := len(got["big.html"]); n == 0 || n > 4096 {
 		t.Errorf("big.html: a policy of %d bytes", n)
 	}

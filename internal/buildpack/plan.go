@@ -17,5 +17,6 @@ func PlanSite(appDir, rootOverride string, w io.Writer) (manifest.Manifest, erro
 	if w == nil {
 		w = io.Discard
 	}
-	return planSite(appDir, rootOverride, logger{w: w, planOnly: true})
+	m, _, err := planSite(appDir, rootOverride, logger{w: w, planOnly: true})
+	return m, err
 }

@@ -139,7 +139,11 @@ func Build(site Site) ([]byte, error) {
 
 // siteRoutes lists the routes in precedence order.
 func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
-	routes := []obj{{"handle": []obj{headersHandler(site.Headers, true)}}}
+	routes := []obj{
+		{"handle": []obj{headersHandler(site.Headers, true)}},
+		// One canonical request path for every later route and handler.
+		{"handle": []obj{{"handler": "static_canonical"}}},
+	}
 	globs := headerRoutes(cfg.HeaderRules)
 	routes = append(routes, globs...)
 	if cfg.HTTPSOnly {
@@ -189,6 +193,11 @@ func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 	for i, r := range cfg.Rewrites {
 		rewrites[i] = obj{"from": r.From, "to": r.To}
 	}
+	var auth obj
+	if cfg.BasicAuth != nil && site.Users != nil {
+		// Protected files ask for credentials whatever URL leads to them.
+		auth = obj{"realm": cfg.BasicAuth.Realm, "accounts": site.Users, "paths": cfg.BasicAuth.Paths}
+	}
 	routes = append(routes, obj{"handle": []obj{{
 		"handler":        "static_site",
 		"root":           site.Root,
@@ -205,6 +214,7 @@ func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 		// The build's file table (ETags, Cache-Control, precompressed
 		// variants), from the site layer's launch environment.
 		"files_index": "{env.STATIC_FILES_INDEX}",
+		"auth":        auth,
 	}}})
 	return routes, nil
 }
@@ -268,15 +278,11 @@ func redirectResponse(location string) obj {
 	}
 }
 
+// basicAuthRoute asks for credentials on protected request paths (the
+// site handler also protects the files themselves, at any URL).
 func basicAuthRoute(a *config.BasicAuth, users []Account) obj {
-	match := obj{"not": []obj{{"path": []string{"/.well-known/*"}}}}
-	if len(a.Paths) > 0 {
-		// static_paths also matches the files a path is served from, so a
-		// protected page is not open at its clean URL.
-		match = obj{"static_paths": obj{"globs": a.Paths}}
-	}
 	return obj{
-		"match": []obj{match},
+		"match": []obj{{"static_protected": obj{"paths": a.Paths}}},
 		"handle": []obj{{
 			"handler": "authentication",
 			"providers": obj{"http_basic": obj{

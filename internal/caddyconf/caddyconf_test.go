@@ -58,7 +58,13 @@ func parse(t *testing.T, src string) *config.Config {
 
 var srv = []any{"apps", "http", "servers", "site"}
 
+// route is the path of the i-th route after the default headers (0): the
+// canonical-path route (1) is skipped, so the numbering stays that of the
+// author's features.
 func route(i int, path ...any) []any {
+	if i > 0 {
+		i++
+	}
 	return append(append(append([]any{}, srv...), "routes", i), path...)
 }
 
@@ -167,7 +173,7 @@ func TestBasicAuthRoute(t *testing.T) {
 		Users: []Account{{Username: "alice", Password: "$2a$..."}}}
 	cfg := decode(t, site)
 	for _, c := range []check{
-		{route(1, "match", 0, "not", 0, "path"), []any{"/.well-known/*"}},
+		{route(1, "match", 0, "static_protected", "paths"), nil},
 		{route(1, "handle", 0, "handler"), "authentication"},
 		{route(1, "handle", 0, "providers", "http_basic", "realm"), "Staff"},
 		{route(1, "handle", 0, "providers", "http_basic", "accounts", 0, "username"), "alice"},
@@ -178,7 +184,7 @@ func TestBasicAuthRoute(t *testing.T) {
 	}
 	site.Config = parse(t, "https_only = false\n[basic_auth]\npaths = [\"/admin/**\", \"/*.pdf\"]\n")
 	cfg = decode(t, site)
-	if got := at(cfg, route(1, "match", 0, "static_paths", "globs")...); !reflect.DeepEqual(got, []any{"/admin/**", "/*.pdf"}) {
+	if got := at(cfg, route(1, "match", 0, "static_protected", "paths")...); !reflect.DeepEqual(got, []any{"/admin/**", "/*.pdf"}) {
 		t.Errorf("paths matcher %v", got)
 	}
 }

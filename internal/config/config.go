@@ -10,17 +10,21 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/hardstatic/buildpack/internal/appfs"
 )
 
 // FileName is the configuration file read from the application root.
 const FileName = "static.toml"
+
+// StaticJSONName is Heroku's configuration file, read (and migrated by
+// internal/migrate) when an app has no static.toml.
+const StaticJSONName = "static.json"
 
 // Config is the schema of static.toml. The zero value is not useful: use
 // Default or Load, which fill in the defaults.
@@ -188,6 +192,10 @@ type BasicAuth struct {
 	Paths []string `toml:"paths" json:"paths,omitempty"`
 }
 
+// SetFile names the file the configuration was read from, for errors
+// found after parsing (a migrated static.json).
+func (c *Config) SetFile(name string) { c.file = name }
+
 // Default returns the configuration used when an application has no
 // static.toml.
 func Default() *Config {
@@ -232,13 +240,12 @@ func (e *Error) Error() string {
 // Load reads static.toml from appDir. It returns the defaults and found=false
 // when the file does not exist.
 func Load(appDir string) (cfg *Config, found bool, err error) {
-	file := filepath.Join(appDir, FileName)
-	data, err := os.ReadFile(file) //nolint:gosec // reading the app's own config is the point
+	data, err := appfs.ReadFile(appDir, FileName, MaxFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Default(), false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("reading %s: %w", FileName, err)
+		return nil, false, err
 	}
 	cfg, err = Parse(FileName, data)
 	return cfg, true, err
@@ -247,27 +254,40 @@ func Load(appDir string) (cfg *Config, found bool, err error) {
 // Parse decodes and validates configuration text. name is used in errors.
 func Parse(name string, data []byte) (*Config, error) {
 	cfg := Default()
+	if len(data) > MaxFileSize {
+		return nil, TooLargeError(name, len(data))
+	}
 	src := string(data)
+	if At, deep := tomlDepth(src); deep {
+		return nil, TooDeepError(name, At)
+	}
 	md, err := toml.Decode(src, &toml.Primitive{})
 	if err != nil {
-		return nil, syntaxError(name, err)
+		return nil, SyntaxError(name, err)
+	}
+	keys := md.Keys()
+	if n := len(keys); n > MaxKeys {
+		return nil, &Error{File: name, Msg: fmt.Sprintf("the file has %d keys, more than %d", n, MaxKeys), Hint: "a configuration this large is a mistake: shorten it"}
 	}
 	pos := indexPositions(src)
-	if err := checkKeys(name, md, pos); err != nil {
+	if err := checkKeys(name, md, keys, pos); err != nil {
+		return nil, err
+	}
+	if err := checkText(name, src, pos); err != nil {
 		return nil, err
 	}
 	if _, err := toml.Decode(src, cfg); err != nil {
 		return nil, decodeError(name, err)
 	}
 	cfg.file, cfg.pos = name, pos
-	cfg.orderHeaders(md.Keys())
-	if err := cfg.validate(md.Keys()); err != nil {
+	cfg.orderHeaders(keys)
+	if err := cfg.validate(keys); err != nil {
 		return nil, err
 	}
 	return cfg, nil
 }
 
-func syntaxError(name string, err error) error {
+func SyntaxError(name string, err error) error {
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
 		return &Error{File: name, Pos: Position{pe.Position.Line, pe.Position.Col}, Msg: "invalid TOML: " + pe.Message,

@@ -13,34 +13,68 @@ import (
 
 // checkKeys compares every key of the document with the Config schema, so that
 // a typo or a value of the wrong type is reported at its position with a
-// suggestion, before decoding.
-func checkKeys(name string, md toml.MetaData, pos positions) error {
+// suggestion, before decoding. A key under one already reported is not
+// reported again. The work is linear in the total length of the keys.
+func checkKeys(name string, md toml.MetaData, keys []toml.Key, pos positions) error {
 	var errs []error
-	arrays := map[string]int{} // array-of-tables path -> elements seen so far
+	arrays := map[string]int{}    // array-of-tables path (pathKey) -> elements seen so far
+	reported := map[string]bool{} // paths (pathKey) already reported
 	schema := reflect.TypeFor[Config]()
-	for _, key := range md.Keys() {
+	for _, key := range keys {
+		prefixes := keyPrefixes(key)
+		if underReported(prefixes, reported) {
+			continue
+		}
 		tomlType := md.Type(key...)
 		if tomlType == "ArrayHash" {
-			arrays[key.String()]++
+			arrays[prefixes[len(key)-1]]++
 		}
-		indexed, display := indexedPath(key, arrays)
-		at := pos.at(indexed)
+		indexed, display := indexedPath(key, prefixes, arrays)
+		At := pos.At(indexed)
 		goType, known, err := lookup(schema, key)
 		if err != nil {
-			errs = append(errs, &Error{File: name, Pos: at, Key: display, Msg: err.Error(), Hint: suggest(key[len(key)-1], known)})
+			reported[prefixes[len(key)-1]] = true
+			errs = append(errs, &Error{File: name, Pos: At, Key: display, Msg: err.Error(), Hint: Suggest(key[len(key)-1], known)})
 			continue
 		}
 		if want := tomlTypeOf(goType); want != "" && want != tomlType && (want != "Float" || tomlType != "Integer") {
-			errs = append(errs, &Error{File: name, Pos: at, Key: display,
+			reported[prefixes[len(key)-1]] = true
+			errs = append(errs, &Error{File: name, Pos: At, Key: display,
 				Msg: fmt.Sprintf("expected %s, got %s", describe(want), describe(tomlType))})
 		}
 	}
-	return errors.Join(errs...)
+	return JoinErrors(errs)
+}
+
+// keyPrefixes returns pathKey(key[:i+1]) for every i. They share one string,
+// so the cost is the key's length, not its square.
+func keyPrefixes(key toml.Key) []string {
+	full := pathKey(key)
+	out := make([]string, len(key))
+	n := 0
+	for i, part := range key {
+		if i > 0 {
+			n++ // the separator
+		}
+		n += len(part)
+		out[i] = full[:n]
+	}
+	return out
+}
+
+// underReported reports whether a proper prefix of the key was reported.
+func underReported(prefixes []string, reported map[string]bool) bool {
+	for _, p := range prefixes[:len(prefixes)-1] {
+		if reported[p] {
+			return true
+		}
+	}
+	return false
 }
 
 // indexedPath inserts array-of-tables indexes into key, for positions and for
 // messages: redirects.from in the second [[redirects]] is redirects[1].from.
-func indexedPath(key toml.Key, arrays map[string]int) (indexed []string, display string) {
+func indexedPath(key toml.Key, prefixes []string, arrays map[string]int) (indexed []string, display string) {
 	var b strings.Builder
 	for i, part := range key {
 		indexed = append(indexed, part)
@@ -48,7 +82,7 @@ func indexedPath(key toml.Key, arrays map[string]int) (indexed []string, display
 			b.WriteByte('.')
 		}
 		b.WriteString(part)
-		if n, ok := arrays[key[:i+1].String()]; ok && i < len(key)-1 {
+		if n, ok := arrays[prefixes[i]]; ok && i < len(key)-1 {
 			indexed = append(indexed, "["+strconv.Itoa(n-1)+"]")
 			fmt.Fprintf(&b, "[%d]", n)
 		}
@@ -143,8 +177,8 @@ func describe(tomlType string) string {
 	return strings.ToLower(tomlType)
 }
 
-// suggest names the closest valid key, or lists them all.
-func suggest(got string, valid []string) string {
+// Suggest names the closest valid key, or lists them all.
+func Suggest(got string, valid []string) string {
 	if len(valid) == 0 {
 		return "remove it"
 	}

@@ -21,8 +21,8 @@ type positions map[string]Position
 
 func pathKey(path []string) string { return strings.Join(path, "\x00") }
 
-// at returns the position of path, or the zero Position when it is unknown.
-func (p positions) at(path []string) Position { return p[pathKey(path)] }
+// At returns the position of path, or the zero Position when it is unknown.
+func (p positions) At(path []string) Position { return p[pathKey(path)] }
 
 // indexPositions scans TOML source text. It never fails: text it cannot read is
 // skipped, and keys in it simply have no position.
@@ -53,6 +53,7 @@ func indexPositions(src string) positions {
 			if !ok {
 				continue
 			}
+			keys = inArray(keys, counts)
 			prefix = keys
 			pos[pathKey(keys)] = Position{i + 1, col}
 		default:
@@ -66,6 +67,18 @@ func indexPositions(src string) positions {
 		}
 	}
 	return pos
+}
+
+// inArray inserts the index of the current element when a table header
+// names a sub-table of an array of tables: [proxies.headers] after the
+// second [[proxies]] is proxies.[1].headers.
+func inArray(keys []string, counts map[string]int) []string {
+	for n := len(keys) - 1; n > 0; n-- {
+		if c := counts[pathKey(keys[:n])]; c > 0 {
+			return append(append(append([]string{}, keys[:n]...), "["+strconv.Itoa(c-1)+"]"), keys[n:]...)
+		}
+	}
+	return keys
 }
 
 // parseKey reads a dotted key (bare, "basic" or 'literal' parts) from the start
@@ -96,7 +109,7 @@ func parseKey(s string) (parts []string, rest string, ok bool) {
 			part, s = s[1:end+1], s[end+2:]
 		default:
 			n := 0
-			for n < len(s) && isBareKeyChar(s[n]) {
+			for n < len(s) && IsBareKeyChar(s[n]) {
 				n++
 			}
 			if n == 0 {
@@ -125,7 +138,7 @@ func closingQuote(s string) int {
 	return -1
 }
 
-func isBareKeyChar(c byte) bool {
+func IsBareKeyChar(c byte) bool {
 	return c == '_' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 

@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -252,21 +253,21 @@ to = "https://api.example.com/"
 	checkDefault(t, "basic_auth.realm", props("basic_auth", "realm"), cfg.BasicAuth.Realm)
 	checkDefault(t, "basic_auth.users_env", props("basic_auth", "users_env"), cfg.BasicAuth.UsersEnv)
 	for _, k := range []string{"redirects.status", "proxies.max_body", "basic_auth.realm", "basic_auth.users_env"} {
-		if _, ok := elementDefaults[k]; !ok {
+		if _, ok := ElementDefaults[k]; !ok {
 			t.Errorf("EncodeTOML does not know the default of %s", k)
 		}
 	}
-	checkDefault(t, "redirects.status", props("redirects", "[]", "status"), elementDefaults["redirects.status"])
-	checkDefault(t, "proxies.max_body", props("proxies", "[]", "max_body"), elementDefaults["proxies.max_body"])
-	checkDefault(t, "basic_auth.realm", props("basic_auth", "realm"), elementDefaults["basic_auth.realm"])
-	checkDefault(t, "basic_auth.users_env", props("basic_auth", "users_env"), elementDefaults["basic_auth.users_env"])
+	checkDefault(t, "redirects.status", props("redirects", "[]", "status"), ElementDefaults["redirects.status"])
+	checkDefault(t, "proxies.max_body", props("proxies", "[]", "max_body"), ElementDefaults["proxies.max_body"])
+	checkDefault(t, "basic_auth.realm", props("basic_auth", "realm"), ElementDefaults["basic_auth.realm"])
+	checkDefault(t, "basic_auth.users_env", props("basic_auth", "users_env"), ElementDefaults["basic_auth.users_env"])
 
 	// Enums that Parse enforces.
 	if got := fmt.Sprint(props("trailing_slash").Enum); got != "[auto always never]" {
 		t.Errorf("trailing_slash enum %s", got)
 	}
 	var statuses []string
-	for _, n := range redirectStatusList {
+	for _, n := range RedirectStatuses {
 		statuses = append(statuses, fmt.Sprint(n))
 	}
 	if got := fmt.Sprint(props("redirects", "[]", "status").Enum); got != "["+strings.Join(statuses, " ")+"]" {
@@ -356,7 +357,7 @@ func TestSchemaHeadersAndCSP(t *testing.T) {
 		// Every alternative of the pattern is a directive Parse accepts.
 		inner := strings.TrimSuffix(strings.TrimPrefix(pat, "^("), ")$")
 		for _, alt := range strings.Split(inner, "|") {
-			if !contains(CSPDirectives, alt) {
+			if !Contains(CSPDirectives, alt) {
 				t.Errorf("csp pattern accepts %q, which Parse rejects", alt)
 			}
 		}
@@ -417,4 +418,13 @@ func TestReadmeDocumentsEverySchemaKey(t *testing.T) {
 			t.Errorf("README.md documents %q, which the schema does not have", key)
 		}
 	}
+}
+
+func mustRead(t *testing.T, file string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

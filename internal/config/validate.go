@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,7 +23,7 @@ type problems struct {
 }
 
 func (p *problems) add(key []string, msg, hint string) {
-	p.errs = append(p.errs, &Error{File: p.cfg.file, Pos: p.cfg.pos.at(key), Key: displayKey(key), Msg: msg, Hint: hint})
+	p.errs = append(p.errs, &Error{File: p.cfg.file, Pos: p.cfg.pos.At(key), Key: displayKey(key), Msg: msg, Hint: hint})
 }
 
 // displayKey renders ["redirects","[1]","from"] as redirects[2].from.
@@ -44,7 +45,7 @@ func displayKey(key []string) string {
 
 func idx(name string, i int) []string { return []string{name, "[" + strconv.Itoa(i) + "]"} }
 
-func at(base []string, key ...string) []string { return append(append([]string{}, base...), key...) }
+func At(base []string, key ...string) []string { return append(append([]string{}, base...), key...) }
 
 // orderHeaders fills HeaderRules from the Headers map in file order.
 func (c *Config) orderHeaders(keys []toml.Key) {
@@ -66,7 +67,7 @@ func (c *Config) orderHeaders(keys []toml.Key) {
 func (c *Config) validate(keys []toml.Key) error {
 	p := &problems{cfg: c}
 	if c.Root != "" {
-		if msg := checkRelativeDir(c.Root); msg != "" {
+		if msg := CheckRelativeDir(c.Root); msg != "" {
 			p.add([]string{"root"}, msg, `use a directory inside the app, such as root = "public"`)
 		}
 	}
@@ -85,7 +86,7 @@ func (c *Config) validate(keys []toml.Key) error {
 	if c.CanonicalHost != "" {
 		c.checkHost(p)
 	}
-	if !validToken(c.Charset) {
+	if !ValidToken(c.Charset) {
 		p.add([]string{"charset"}, fmt.Sprintf("%q is not a charset name", c.Charset), `use charset = "utf-8"`)
 	}
 	for _, g := range c.Hide {
@@ -99,7 +100,7 @@ func (c *Config) validate(keys []toml.Key) error {
 	c.checkHeaders(p)
 	c.checkCSP(p, keys)
 	c.checkBasicAuth(p)
-	return errors.Join(p.errs...)
+	return JoinErrors(p.errs)
 }
 
 func (c *Config) checkHost(p *problems) {
@@ -107,7 +108,7 @@ func (c *Config) checkHost(p *problems) {
 		p.add([]string{"canonical_host"}, err.Error(), "write ${NAME} or ${NAME:-default}")
 		return
 	}
-	if hasVars(c.CanonicalHost) {
+	if HasVars(c.CanonicalHost) {
 		return
 	}
 	if strings.ContainsAny(c.CanonicalHost, "/ \t@?#") || strings.Contains(c.CanonicalHost, "://") {
@@ -115,33 +116,34 @@ func (c *Config) checkHost(p *problems) {
 	}
 }
 
-var redirectStatuses = map[int]bool{301: true, 302: true, 303: true, 307: true, 308: true}
+// RedirectStatuses are the statuses a redirect may have.
+var RedirectStatuses = []int{301, 302, 303, 307, 308}
 
 func (c *Config) checkRedirects(p *problems) {
 	for i := range c.Redirects {
 		r := &c.Redirects[i]
 		base := idx("redirects", i)
 		if r.Status == 0 {
-			r.Status = 301
+			r.Status = DefaultRedirectStatus
 		}
-		if !redirectStatuses[r.Status] {
-			p.add(at(base, "status"), fmt.Sprintf("%d is not a redirect status", r.Status), "use 301, 302, 303, 307 or 308")
+		if !slices.Contains(RedirectStatuses, r.Status) {
+			p.add(At(base, "status"), fmt.Sprintf("%d is not a redirect status", r.Status), "use 301, 302, 303, 307 or 308")
 		}
 		route := checkRoute(p, base, r.From)
 		if r.To == "" {
-			p.add(at(base, "to"), "missing", `add to = "/new-path" or a full URL`)
+			p.add(At(base, "to"), "missing", `add to = "/new-path" or a full URL`)
 			continue
 		}
 		if err := CheckVars(r.To); err != nil {
-			p.add(at(base, "to"), err.Error(), "write ${NAME} or ${NAME:-default}")
+			p.add(At(base, "to"), err.Error(), "write ${NAME} or ${NAME:-default}")
 		}
 		if r.To == r.From {
-			p.add(at(base, "to"), fmt.Sprintf("redirects %q to itself, a loop", r.From), "change from or to, or remove the redirect")
+			p.add(At(base, "to"), fmt.Sprintf("redirects %q to itself, a loop", r.From), "change from or to, or remove the redirect")
 		}
 		if !strings.HasPrefix(r.To, "/") && !strings.HasPrefix(r.To, "https://") && !strings.HasPrefix(r.To, "http://") && !strings.HasPrefix(r.To, "${") {
-			p.add(at(base, "to"), fmt.Sprintf("%q is neither a path nor an http(s) URL", r.To), `start it with / or https://`)
+			p.add(At(base, "to"), fmt.Sprintf("%q is neither a path nor an http(s) URL", r.To), `start it with / or https://`)
 		}
-		checkPlaceholders(p, at(base, "to"), route, r.To)
+		checkPlaceholders(p, At(base, "to"), route, r.To)
 	}
 }
 
@@ -150,50 +152,69 @@ func (c *Config) checkRewrites(p *problems) {
 		base := idx("rewrites", i)
 		route := checkRoute(p, base, r.From)
 		if !strings.HasPrefix(r.To, "/") {
-			p.add(at(base, "to"), fmt.Sprintf("%q must be a path in the site starting with /", r.To), `for example to = "/index.html"`)
+			p.add(At(base, "to"), fmt.Sprintf("%q must be a path in the site starting with /", r.To), `for example to = "/index.html"`)
 		}
-		checkPlaceholders(p, at(base, "to"), route, r.To)
+		checkPlaceholders(p, At(base, "to"), route, r.To)
 	}
 }
 
-// DefaultMaxBody is the request body limit of proxies.
-const DefaultMaxBody = 25 << 20
+// Defaults of keys inside tables of arrays and sub-tables, each written
+// once: Parse fills them in, the migration writes them, EncodeTOML leaves
+// them out.
+const (
+	// DefaultRedirectStatus is redirects[].status.
+	DefaultRedirectStatus = 301
+	// DefaultMaxBodyText is proxies[].max_body as written.
+	DefaultMaxBodyText = "25MB"
+	// DefaultMaxBody is DefaultMaxBodyText in bytes.
+	DefaultMaxBody = 25 << 20
+	// DefaultRealm is basic_auth.realm.
+	DefaultRealm = "Restricted"
+)
+
+// ElementDefaults maps "table.key" to the default Parse fills in.
+var ElementDefaults = map[string]any{
+	"redirects.status":     DefaultRedirectStatus,
+	"proxies.max_body":     DefaultMaxBodyText,
+	"basic_auth.realm":     DefaultRealm,
+	"basic_auth.users_env": DefaultUsersEnv,
+}
 
 func (c *Config) checkProxies(p *problems) {
 	for i := range c.Proxies {
 		pr := &c.Proxies[i]
 		base := idx("proxies", i)
 		if !strings.HasPrefix(pr.From, "/") {
-			p.add(at(base, "from"), fmt.Sprintf("%q must start with /", pr.From), `for example from = "/api/*"`)
+			p.add(At(base, "from"), fmt.Sprintf("%q must start with /", pr.From), `for example from = "/api/*"`)
 		} else if _, err := pattern.CompileRoute(pr.From); err != nil {
-			p.add(at(base, "from"), err.Error(), `for example from = "/api/*"`)
+			p.add(At(base, "from"), err.Error(), `for example from = "/api/*"`)
 		}
 		if err := CheckVars(pr.To); err != nil {
-			p.add(at(base, "to"), err.Error(), "write ${NAME} or ${NAME:-default}")
-		} else if !hasVars(pr.To) {
-			if msg := checkOrigin(pr.To); msg != "" {
-				p.add(at(base, "to"), msg, `for example to = "https://api.example.com/"`)
+			p.add(At(base, "to"), err.Error(), "write ${NAME} or ${NAME:-default}")
+		} else if !HasVars(pr.To) {
+			if msg := CheckOrigin(pr.To); msg != "" {
+				p.add(At(base, "to"), msg, `for example to = "https://api.example.com/"`)
 			}
 		}
 		if pr.MaxBody == "" {
-			pr.MaxBody = "25MB"
+			pr.MaxBody = DefaultMaxBodyText
 		}
 		if _, err := ParseSize(pr.MaxBody); err != nil {
-			p.add(at(base, "max_body"), err.Error(), `for example max_body = "100MB"`)
+			p.add(At(base, "max_body"), err.Error(), `for example max_body = "100MB"`)
 		}
 		for name, v := range pr.Headers {
-			if !validToken(name) {
-				p.add(at(base, "headers", name), "not a valid header name", "use letters, digits and -")
+			if !ValidToken(name) {
+				p.add(At(base, "headers", name), "not a valid header name", "use letters, digits and -")
 			}
 			if err := CheckVars(v); err != nil || strings.ContainsAny(v, "\r\n") {
-				p.add(at(base, "headers", name), "invalid value", "no line breaks; write ${NAME} for variables")
+				p.add(At(base, "headers", name), "invalid value", "no line breaks; write ${NAME} for variables")
 			}
 		}
 	}
 }
 
-// checkOrigin returns why s is not an http(s) origin URL, or "".
-func checkOrigin(s string) string {
+// CheckOrigin returns why s is not an http(s) origin URL, or "".
+func CheckOrigin(s string) string {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Sprintf("%q is not an http:// or https:// URL", s)
@@ -205,19 +226,23 @@ func checkOrigin(s string) string {
 }
 
 func (c *Config) checkHeaders(p *problems) {
+	if len(c.HeaderRules) > MaxHeaderRules {
+		p.add([]string{"headers", c.HeaderRules[MaxHeaderRules].Glob}, TooManyHeaderRules, HeaderRulesHint)
+		return
+	}
 	for _, rule := range c.HeaderRules {
 		base := []string{"headers", rule.Glob}
 		if _, err := pattern.CompileGlob(rule.Glob); err != nil {
 			p.add(base, err.Error(), `globs start with /, e.g. [headers."/assets/**"]`)
 		}
 		for _, h := range rule.Headers {
-			if !validToken(h.Name) {
-				p.add(at(base, h.Name), "not a valid header name", "use letters, digits and -")
+			if !ValidToken(h.Name) {
+				p.add(At(base, h.Name), "not a valid header name", "use letters, digits and -")
 			}
 			if strings.ContainsAny(h.Value, "\r\n\x00") {
-				p.add(at(base, h.Name), "the value contains a line break", "put the value on one line")
+				p.add(At(base, h.Name), "the value contains a line break", "put the value on one line")
 			} else if err := CheckVars(h.Value); err != nil {
-				p.add(at(base, h.Name), err.Error(), "write ${NAME} or ${NAME:-default}")
+				p.add(At(base, h.Name), err.Error(), "write ${NAME} or ${NAME:-default}")
 			}
 		}
 	}
@@ -261,8 +286,8 @@ func (c *Config) checkCSP(p *problems, keys []toml.Key) {
 				c.CSP.ReportTo = s
 			}
 		default:
-			if !contains(CSPDirectives, k[1]) {
-				p.add(key, "unknown CSP directive", suggest(k[1], known))
+			if !Contains(CSPDirectives, k[1]) {
+				p.add(key, "unknown CSP directive", Suggest(k[1], known))
 				continue
 			}
 			sources, ok := stringList(v)
@@ -309,7 +334,7 @@ func (c *Config) checkBasicAuth(p *problems) {
 		return
 	}
 	if a.Realm == "" {
-		a.Realm = "Restricted"
+		a.Realm = DefaultRealm
 	}
 	if a.UsersEnv == "" {
 		a.UsersEnv = DefaultUsersEnv
@@ -330,7 +355,7 @@ func (c *Config) checkBasicAuth(p *problems) {
 func checkRoute(p *problems, base []string, from string) *pattern.Route {
 	r, err := pattern.CompileRoute(from)
 	if err != nil {
-		p.add(at(base, "from"), err.Error(), `for example from = "/old/*" or "/blog/:year/:slug"`)
+		p.add(At(base, "from"), err.Error(), `for example from = "/old/*" or "/blog/:year/:slug"`)
 		return nil
 	}
 	return r
@@ -342,7 +367,7 @@ func checkPlaceholders(p *problems, key []string, route *pattern.Route, target s
 		return
 	}
 	for _, name := range pattern.Placeholders(target) {
-		if !contains(route.Names(), name) {
+		if !Contains(route.Names(), name) {
 			p.add(key, fmt.Sprintf(":%s is not captured by from %q", name, route.String()), "use * (as :splat) or :name segments in from")
 		}
 	}
@@ -373,8 +398,8 @@ func (c *Config) CheckFiles(root string) error {
 	return errors.Join(p.errs...)
 }
 
-// checkRelativeDir returns why dir cannot be a directory inside the app, or "".
-func checkRelativeDir(dir string) string {
+// CheckRelativeDir returns why dir cannot be a directory inside the app, or "".
+func CheckRelativeDir(dir string) string {
 	switch {
 	case filepath.IsAbs(dir) || strings.HasPrefix(dir, "/"):
 		return fmt.Sprintf("%q is an absolute path; it must be relative to the app directory", dir)
@@ -406,7 +431,7 @@ func ParseSize(s string) (int64, error) {
 	return n * mult, nil
 }
 
-func validToken(s string) bool {
+func ValidToken(s string) bool {
 	if s == "" {
 		return false
 	}
@@ -430,7 +455,7 @@ func validEnvName(s string) bool {
 	return true
 }
 
-func contains(list []string, s string) bool {
+func Contains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
 			return true

@@ -6,6 +6,9 @@ import (
 	"strings"
 )
 
+// errNotSet ends the error for a variable without a value or default.
+var errNotSet = errors.New("is not set")
+
 // Lookup finds an environment variable, like os.LookupEnv.
 type Lookup func(name string) (string, bool)
 
@@ -34,6 +37,9 @@ func ExpandVars(s string, lookup Lookup) (string, error) {
 			return "", fmt.Errorf("${%s} is not a variable reference", expr)
 		}
 		v, ok := lookup(name)
+		if n, desc := BadChar(v); desc != "" {
+			return "", fmt.Errorf("environment variable %s holds %s at character %d; set it to plain, visible text on one line", name, desc, n)
+		}
 		switch {
 		case ok && v != "":
 			b.WriteString(v)
@@ -42,7 +48,7 @@ func ExpandVars(s string, lookup Lookup) (string, error) {
 		case ok:
 			b.WriteString(v)
 		default:
-			return "", fmt.Errorf("environment variable %s is not set", name)
+			return "", fmt.Errorf("environment variable %s %w", name, errNotSet)
 		}
 		s = s[i+end+1:]
 	}
@@ -54,7 +60,7 @@ func CheckVars(s string) error {
 	return err
 }
 
-func hasVars(s string) bool { return strings.Contains(s, "${") }
+func HasVars(s string) bool { return strings.Contains(s, "${") }
 
 // ResolveVars replaces ${VAR} references in the keys that allow them, at
 // launch. Every unset variable is reported with the key that uses it.
@@ -62,8 +68,12 @@ func (c *Config) ResolveVars(lookup Lookup) error {
 	var errs []error
 	resolve := func(key string, s *string) {
 		v, err := ExpandVars(*s, lookup)
-		if err != nil {
+		switch {
+		case errors.Is(err, errNotSet):
 			errs = append(errs, fmt.Errorf("%s key %s: %w; set it when starting the server, or write ${NAME:-default} in %s", FileName, key, err, FileName))
+			return
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s key %s: %w", FileName, key, err))
 			return
 		}
 		*s = v
@@ -79,7 +89,7 @@ func (c *Config) ResolveVars(lookup Lookup) error {
 			resolve(fmt.Sprintf("proxies[%d].headers.%s", i+1, name), &v)
 			p.Headers[name] = v
 		}
-		if msg := checkOrigin(p.To); msg != "" {
+		if msg := CheckOrigin(p.To); msg != "" {
 			errs = append(errs, fmt.Errorf("%s key proxies[%d].to: %s", FileName, i+1, msg))
 		}
 	}

@@ -45,6 +45,10 @@ type Options struct {
 	// so only their root-relative ones ("/app.js") get integrity. 404.html
 	// is always treated so.
 	Anywhere []string
+	// Pages lists the HTML files to rewrite, relative to the root, as the
+	// walk of the root (internal/sitefs) gives them. Default (nil): every
+	// HTML file under the root but dot names.
+	Pages []string
 }
 
 // Report says what AddSRI did.
@@ -122,6 +126,12 @@ func AddSRI(root string, opts Options) (Report, error) {
 		if a = strings.Trim(path.Clean("/"+a), "/"); a != "" {
 			s.anywhere = append(s.anywhere, a)
 		}
+	}
+	if opts.Pages != nil {
+		for _, name := range opts.Pages {
+			s.page(name)
+		}
+		return rep, nil
 	}
 	err = walk(r, false, func(name string, d fs.DirEntry) {
 		if !isHTML(name) {

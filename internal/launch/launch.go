@@ -64,6 +64,9 @@ func Config(manifestPath, port, app string) ([]byte, error) {
 	if hadHost && cfg.CanonicalHost == "" {
 		fmt.Fprintf(os.Stderr, "static-server: warning: %s canonical_host resolved to an empty string: other hosts are not redirected\n", config.FileName)
 	}
+	if err := herokuBasicAuth(m, os.LookupEnv); err != nil {
+		return nil, err
+	}
 	users, err := basicAuthUsers(cfg, os.LookupEnv)
 	if err != nil {
 		return nil, err
@@ -78,6 +81,37 @@ func Config(manifestPath, port, app string) ([]byte, error) {
 
 		PagePolicies: m.PagePolicies,
 	})
+}
+
+// herokuBasicAuth fails closed for an app migrated from Heroku: there,
+// setting BASIC_AUTH_USERNAME and BASIC_AUTH_PASSWORD password-protected the
+// site; here only [basic_auth] does, so rather than serve to anyone a site
+// its author believes protected, the server refuses to start.
+func herokuBasicAuth(m manifest.Manifest, lookup config.Lookup) error {
+	if m.Source != config.StaticJSONName || m.Config.BasicAuth != nil {
+		return nil
+	}
+	var set []string
+	for _, name := range []string{"BASIC_AUTH_USERNAME", "BASIC_AUTH_PASSWORD"} {
+		if v, _ := lookup(name); v != "" {
+			set = append(set, name)
+		}
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	if v, _ := lookup("BASIC_AUTH_DISABLED"); v == "true" || v == "1" {
+		fmt.Fprintf(os.Stderr, "static-server: BASIC_AUTH_DISABLED is set: %s ignored, the site is public\n", strings.Join(set, " and "))
+		return nil
+	}
+	verb := "is"
+	if len(set) > 1 {
+		verb = "are"
+	}
+	return fmt.Errorf("%s %s set, which password-protected this app on Heroku, but its %s has no basic auth, so here the site would be public. "+
+		"To protect it: add \"basic_auth\": true to %s (or a [basic_auth] table to a %s), rebuild, and set %s to user:bcrypt-hash entries "+
+		"(make one with: static-server hash-password). To serve it publicly on purpose, unset %s or set BASIC_AUTH_DISABLED=true",
+		strings.Join(set, " and "), verb, config.StaticJSONName, config.StaticJSONName, config.FileName, config.DefaultUsersEnv, strings.Join(set, " and "))
 }
 
 // basicAuthUsers reads the accounts for [basic_auth] from the environment.

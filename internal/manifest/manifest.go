@@ -24,6 +24,9 @@ type Manifest struct {
 	Hide []string `json:"hide,omitempty"`
 	// Headers are the site-wide response headers, in order.
 	Headers []policy.Header `json:"headers"`
+	// Source is the configuration file the build read: "static.toml",
+	// "static.json" (Heroku's, migrated) or "" for none.
+	Source string `json:"source,omitempty"`
 	// Config is the validated static.toml (or its defaults), with ${VAR}
 	// references still unresolved and not_found checked against the root.
 	Config *config.Config `json:"config"`

@@ -5,6 +5,8 @@ package policy
 import (
 	"slices"
 	"strings"
+
+	"github.com/hardstatic/buildpack/internal/config"
 )
 
 // Header is one response header.
@@ -184,6 +186,15 @@ func ParseCSP(v string) []Directive {
 		ds = append(ds, Directive{strings.ToLower(f[0]), f[1:]})
 	}
 	return ds
+}
+
+// SiteHeaders returns the site-wide headers for static.toml's [csp] table.
+func SiteHeaders(c config.CSP) []Header {
+	opts := CSPOptions{ReportOnly: c.ReportOnly, ReportURI: c.ReportURI, ReportTo: c.ReportTo, Endpoint: c.UsesReportEndpoint()}
+	for _, d := range c.Sources {
+		opts.Add = append(opts.Add, Directive{Name: d.Name, Sources: d.Sources})
+	}
+	return Headers(opts)
 }
 
 // Headers returns the hardened defaults with the author's CSP changes.

@@ -1,6 +1,5 @@
-// Package site analyses a site root at build time: it walks the files the
-// server will serve (never leaving the root, never following a symbolic link
-// out of it, skipping what the server never serves), hashes each one, and
+// Package site analyses a site root at build time: it takes the files the
+// server will serve (the walk of internal/sitefs), hashes each one, and
 // precompresses the compressible ones with brotli, zstd and gzip. Variants
 // are stored by content hash in a directory that the build keeps in a cached
 // layer, so a rebuild compresses only what changed. The result is a
@@ -16,21 +15,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/hardstatic/buildpack/internal/site/table"
+	"github.com/hardstatic/buildpack/internal/sitefs"
 )
 
 // Settings identifies the compressors and levels; variants made with other
@@ -45,7 +41,11 @@ const cacheFile = "cache.json"
 type Options struct {
 	// Root is the absolute site root.
 	Root string
-	// Hide lists paths relative to Root that are never served.
+	// Tree is the walk of Root (internal/sitefs) listing what is served.
+	// Default: a walk with Hide and no other rule.
+	Tree *sitefs.Tree
+	// Hide lists paths relative to Root that are never served, when Tree
+	// is nil.
 	Hide []string
 	// Charset is added to text content types.
 	Charset string
@@ -58,9 +58,6 @@ type Options struct {
 	MinCompress int64
 	// MaxCompress is the largest file compressed; 8 MiB when 0.
 	MaxCompress int64
-	// MaxFile is the largest file put in the table (larger files are
-	// served from disk without a table entry); 1 GiB when 0.
-	MaxFile int64
 }
 
 // Stats summarise an analysis.
@@ -68,7 +65,7 @@ type Stats struct {
 	Files        int   // files in the table
 	Dirs         int   // directories walked
 	Bytes        int64 // their total size
-	Skipped      int   // entries left out (special files, links to directories, too large)
+	Skipped      int   // files that changed or vanished during the build
 	Compressible int   // files eligible for compression
 	Compressed   int   // files with at least one variant kept
 	RawBytes     int64 // identity size of the compressed files
@@ -103,10 +100,11 @@ func HumanBytes(n int64) string {
 }
 
 type candidate struct {
-	name string
-	size int64
-	sum  string
-	err  error
+	name, target string
+	protected    bool
+	size         int64
+	sum          string
+	err          error
 }
 
 // Analyze walks opts.Root and returns its file table.
@@ -121,30 +119,38 @@ func Analyze(opts Options) (*table.Table, Stats, error) {
 	if opts.MaxCompress <= 0 {
 		opts.MaxCompress = 8 << 20
 	}
-	if opts.MaxFile <= 0 {
-		opts.MaxFile = 1 << 30
-	}
 	var st Stats
+	tree := opts.Tree
+	if tree == nil {
+		rule, err := sitefs.NewRule(sitefs.RuleOptions{Hide: opts.Hide})
+		if err != nil {
+			return nil, st, err
+		}
+		if tree, err = sitefs.Walk(opts.Root, rule, sitefs.WalkOptions{}); err != nil {
+			return nil, st, err
+		}
+	}
 	root, err := os.OpenRoot(opts.Root)
 	if err != nil {
 		return nil, st, fmt.Errorf("opening the site root: %w", err)
 	}
 	defer root.Close() //nolint:errcheck // read-only
 
-	hidden := map[string]bool{}
-	for _, h := range opts.Hide {
-		hidden[strings.Trim(h, "/")] = true
-	}
 	t := &table.Table{Version: table.Version, Root: opts.Root, Variants: opts.Variants, Files: map[string]*table.File{}}
-	var files []*candidate
-	if err := walk(root, ".", hidden, opts.MaxFile, &files, &t.Dirs, &st); err != nil {
-		return nil, st, err
+	for d := range tree.Dirs {
+		t.Dirs = append(t.Dirs, d)
+	}
+	sort.Strings(t.Dirs)
+	files := make([]*candidate, 0, len(tree.Files))
+	for _, name := range tree.Names() {
+		f := tree.Files[name]
+		files = append(files, &candidate{name: name, target: f.Target, protected: f.Protected})
 	}
 
 	// Phase 1: hash every file, in parallel.
 	parallel(opts.Workers, len(files), func(i int) {
 		c := files[i]
-		c.sum, c.size, c.err = hashFile(root, c.name)
+		c.sum, c.size, c.err = hashFile(root, c.target)
 	})
 
 	// Phase 2: compress each distinct compressible content not in the cache.
@@ -166,6 +172,10 @@ func Analyze(opts Options) (*table.Table, Stats, error) {
 			Size: c.size, SHA256: c.sum,
 			Type:         table.ContentType(c.name, opts.Charset),
 			CacheControl: table.CacheControlFor(c.name),
+			Protected:    c.protected,
+		}
+		if c.target != c.name {
+			f.Target = c.target
 		}
 		t.Files[c.name] = f
 		st.Files++
@@ -177,7 +187,7 @@ func Analyze(opts Options) (*table.Table, Stats, error) {
 		if todo[c.sum] != nil {
 			continue
 		}
-		w := &work{sum: c.sum, name: c.name, size: c.size}
+		w := &work{sum: c.sum, name: c.target, size: c.size}
 		todo[c.sum] = w
 		if sizes, ok := cache.lookup(opts.Variants, c.sum); ok {
 			w.sizes = sizes
@@ -242,90 +252,18 @@ func Analyze(opts Options) (*table.Table, Stats, error) {
 		}
 	}
 	st.Dirs = len(t.Dirs)
-	t.Complete = st.Skipped == 0
 	st.Duration = time.Since(start)
 	return t, st, nil
-}
-
-// walk lists the regular files under dir that the server may serve.
-func walk(root *os.Root, dir string, hidden map[string]bool, maxFile int64, files *[]*candidate, dirs *[]string, st *Stats) error {
-	f, err := root.Open(dir)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", dir, err)
-	}
-	entries, err := f.ReadDir(-1)
-	_ = f.Close()
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", dir, err)
-	}
-	if dir != "." {
-		*dirs = append(*dirs, dir)
-	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
-	for _, e := range entries {
-		name := e.Name()
-		rel := path.Join(dir, name)
-		// The server never serves a segment starting with a dot, except a
-		// leading .well-known.
-		if name[0] == '.' && (dir != "." || name != ".well-known") {
-			continue
-		}
-		if hidden[rel] {
-			continue
-		}
-		if !table.Representable(name) {
-			st.Skipped++ // served from disk
-			continue
-		}
-		mode := e.Type()
-		var size int64
-		switch {
-		case mode&fs.ModeSymlink != 0:
-			// Followed only inside the root (os.Root refuses escapes and
-			// reports loops); linked directories are not walked, so no
-			// loop can form: the server still finds files under them.
-			info, err := root.Stat(rel)
-			if err != nil || !info.Mode().IsRegular() {
-				st.Skipped++
-				continue
-			}
-			size = info.Size()
-		case mode.IsDir():
-			if err := walk(root, rel, hidden, maxFile, files, dirs, st); err != nil {
-				return err
-			}
-			continue
-		case mode.IsRegular():
-			info, err := e.Info()
-			if err != nil {
-				st.Skipped++
-				continue
-			}
-			size = info.Size()
-		default: // sockets, pipes, devices
-			st.Skipped++
-			continue
-		}
-		if size > maxFile {
-			st.Skipped++
-			continue
-		}
-		*files = append(*files, &candidate{name: rel, size: size})
-	}
-	return nil
 }
 
 // openRegular opens a regular file in the root without blocking on a FIFO
 // swapped in after the walk.
 func openRegular(root *os.Root, name string) (*os.File, int64, error) {
-	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := sitefs.OpenRegular(root, name)
 	if err != nil {
 		return nil, 0, err
 	}
 	info, err := f.Stat()
-	if err == nil && !info.Mode().IsRegular() {
-		err = errors.New("not a regular file")
-	}
 	if err != nil {
 		_ = f.Close()
 		return nil, 0, err

@@ -1,10 +1,12 @@
 // Package staticsite is the Caddy HTTP handler that serves a static site from
 // one directory, and nothing outside it.
 //
-// It registers the module http.handlers.static_site. What it never serves:
-// names starting with a dot (except under /.well-known/), the files listed in
-// Hide, directory listings, and anything that resolves outside Root (symbolic
-// links included: files are opened through an os.Root).
+// It registers the module http.handlers.static_site. It serves only the
+// files the walk of the root listed (internal/sitefs: the build's file
+// table, or a walk at start): never a name starting with a dot (except
+// under /.well-known/), a hidden file, a likely secret, a directory listing,
+// or a link that leaves the root or lands on any of those. Files are opened
+// through an os.Root by their resolved name.
 package staticsite
 
 import (
@@ -24,6 +26,7 @@ import (
 
 	"github.com/hardstatic/buildpack/internal/pattern"
 	"github.com/hardstatic/buildpack/internal/site/table"
+	"github.com/hardstatic/buildpack/internal/sitefs"
 )
 
 func init() {
@@ -52,7 +55,7 @@ type Handler struct {
 	HideGlobs []string `json:"hide_globs,omitempty"`
 
 	// CleanURLs serves /about from about.html and redirects /about.html to
-	// /about. Default: false.
+	// /about, so no page has two URLs. Default: false.
 	CleanURLs bool `json:"clean_urls,omitempty"`
 
 	// TrailingSlash is the canonical form of directory and page URLs:
@@ -72,11 +75,12 @@ type Handler struct {
 	// Default: none.
 	Fallback string `json:"fallback,omitempty"`
 
-	// FilesIndex is the file table the build wrote (see internal/site): with
-	// it, files are answered without a stat, with strong ETags, per-file
-	// Cache-Control and precompressed variants. Placeholders such as
-	// {env.STATIC_FILES_INDEX} are expanded. Files missing from the table
-	// are still served from disk. Default: none (everything from disk).
+	// FilesIndex is the file table the build wrote (see internal/site): the
+	// whole list of what is served, with strong ETags, per-file
+	// Cache-Control, precompressed variants and which files need
+	// credentials. Placeholders such as {env.STATIC_FILES_INDEX} are
+	// expanded. Default: none (the root is walked and hashed at start, as
+	// the build would).
 	FilesIndex string `json:"files_index,omitempty"`
 
 	// PagePolicies maps HTML files, relative to Root, to the
@@ -88,12 +92,16 @@ type Handler struct {
 	// Content-Security-Policy.
 	PolicyHeader string `json:"policy_header,omitempty"`
 
-	hideGlobs []*pattern.Glob
-	root      *os.Root
-	files     *files
-	filesErr  error
-	hidden    map[string]bool
-	rewrites  []compiledRewrite
+	// Auth, when set, is asked for credentials before any protected file
+	// is served, whatever URL, index, rewrite or fallback leads to it.
+	// Default: none (protection is off).
+	Auth *Auth `json:"auth,omitempty"`
+
+	rule     *sitefs.Rule
+	root     *os.Root
+	files    *files
+	rewrites []compiledRewrite
+	auth     Authenticator
 }
 
 // Rewrite serves To for requests matching the route pattern From.
@@ -118,16 +126,12 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 // Provision opens the root directory and loads the file table.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.FilesIndex = caddy.NewReplacer().ReplaceAll(h.FilesIndex, "")
-	if err := h.setup(); err != nil {
-		return err
-	}
-	if h.FilesIndex != "" && h.files == nil {
-		ctx.Logger().Warn("file table not used", zap.String("file", h.FilesIndex), zap.Error(h.filesErr))
-	}
-	return nil
+	return h.setup(func(err error) {
+		ctx.Logger().Warn("file table not used; walked the root instead", zap.String("file", h.FilesIndex), zap.Error(err))
+	})
 }
 
-func (h *Handler) setup() error {
+func (h *Handler) setup(warn func(error)) error {
 	if h.Index == "" {
 		h.Index = "index.html"
 	}
@@ -145,26 +149,32 @@ func (h *Handler) setup() error {
 		}
 		h.rewrites = append(h.rewrites, compiledRewrite{route, rw.To})
 	}
-	h.hideGlobs = h.hideGlobs[:0]
-	for _, g := range h.HideGlobs {
-		c, err := pattern.CompileGlob(g)
-		if err != nil {
-			return fmt.Errorf("hide: %w", err)
-		}
-		h.hideGlobs = append(h.hideGlobs, c)
+	var err error
+	if h.rule, err = sitefs.NewRule(sitefs.RuleOptions{Hide: h.Hide, HideGlobs: h.HideGlobs,
+		Protect: h.Auth.paths(), ProtectAll: h.Auth.all()}); err != nil {
+		return err
 	}
-	h.hidden = make(map[string]bool, len(h.Hide))
-	for _, p := range h.Hide {
-		h.hidden[strings.Trim(p, "/")] = true
+	if h.Auth != nil {
+		if h.auth, err = h.Auth.authenticator(); err != nil {
+			return err
+		}
 	}
 	root, err := os.OpenRoot(h.Root)
 	if err != nil {
 		return fmt.Errorf("opening the site root: %w", err)
 	}
 	h.root = root
-	h.files, h.filesErr = nil, nil
+	h.files = nil
 	if h.FilesIndex != "" {
-		h.files, h.filesErr = loadFiles(h.FilesIndex, h.Root, h.Charset)
+		h.files, err = loadFiles(h.FilesIndex, h.Root, h.Charset)
+		if err != nil && warn != nil {
+			warn(err)
+		}
+	}
+	if h.files == nil {
+		if h.files, err = walkFiles(h.Root, h.rule, h.Charset); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -178,8 +188,8 @@ func (h *Handler) Validate() error {
 		if file == "" {
 			continue
 		}
-		if info, ok := h.lookup(file); !ok || info.IsDir() {
-			return fmt.Errorf("%s page %q does not exist in the site root", key, file)
+		if h.files.entries[file] == nil {
+			return fmt.Errorf("%s page %q is not served from the site root (missing, hidden, or a link that is never served)", key, file)
 		}
 	}
 	switch h.TrailingSlash {
@@ -200,7 +210,7 @@ func (h *Handler) Cleanup() error {
 }
 
 // ServeHTTP serves the file for the request path, a redirect to the
-// canonical URL of a directory, or the 404 page.
+// canonical URL of a directory or page, or the 404 page.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Handler) error {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
@@ -211,9 +221,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 	if !ok {
 		return h.notFound(w, r)
 	}
-	if target, file := h.resolve(name, dirSlash); target != "" {
-		return redirect(w, r, target, http.StatusMovedPermanently)
-	} else if file != "" {
+	if file := h.lookupURL(name, dirSlash); file != "" {
+		if canon := h.canonicalURL(file, name); canon != "" && canon != requestForm(name, dirSlash) {
+			return redirect(w, r, canon, http.StatusMovedPermanently)
+		}
 		return h.serveFile(w, r, file)
 	}
 	if file := h.rewrite(r.URL.Path); file != "" {
@@ -225,42 +236,62 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 	return h.notFound(w, r)
 }
 
-// resolve maps a cleaned name to the file to serve, or to the canonical URL
-// to redirect to. Both are empty when no file matches.
-func (h *Handler) resolve(name string, dirSlash bool) (redirectTo, file string) {
+// lookupURL is the file a cleaned request name serves, before any redirect:
+// the file of that name; a directory's index; with clean URLs, the page
+// name + ".html", whatever dots the name holds. "" when none.
+func (h *Handler) lookupURL(name string, dirSlash bool) string {
 	if name == "." {
 		if h.isFile(h.Index) {
-			return "", h.Index
+			return h.Index
 		}
-		return "", ""
+		return ""
 	}
-	info, exists := h.lookup(name)
+	if h.isFile(name) {
+		if dirSlash {
+			return "" // a file asked for as a directory
+		}
+		return name
+	}
+	if h.isDir(name) && h.isFile(name+"/"+h.Index) {
+		return name + "/" + h.Index
+	}
+	if h.CleanURLs && h.isFile(name+".html") {
+		return name + ".html"
+	}
+	return ""
+}
+
+// canonicalURL is the one URL of file, reached at the request name, or ""
+// when the request's own form is as good. A canonical URL is only ever one
+// that serves the same file: about.html next to a file "about", or next to
+// a directory about/ with an index, keeps its .html URL.
+func (h *Handler) canonicalURL(file, name string) string {
+	dir, base := path.Split(file)
+	dir = strings.TrimSuffix(dir, "/")
 	switch {
-	case exists && info.IsDir():
-		index := name + "/" + h.Index
-		if !h.isFile(index) {
-			return "", ""
-		}
-		if canon := h.dirURL(name); canon != "/"+name+slashIf(dirSlash) {
-			return canon, ""
-		}
-		return "", index
-	case exists && dirSlash:
-		return "", "" // a file asked for as a directory
-	case exists && h.CleanURLs && strings.HasSuffix(name, ".html"):
-		if path.Base(name) == h.Index {
-			return h.dirURL(path.Dir(name)), ""
-		}
-		return h.pageURL(strings.TrimSuffix(name, ".html")), ""
-	case exists:
-		return "", name
-	case h.CleanURLs && path.Ext(name) == "" && h.isFile(name+".html"):
-		if canon := h.pageURL(name); canon != "/"+name+slashIf(dirSlash) {
-			return canon, ""
-		}
-		return "", name + ".html"
+	case base == h.Index && (h.CleanURLs || file != name):
+		return h.verified(file, h.dirURL(dir))
+	case h.CleanURLs && strings.HasSuffix(file, ".html"):
+		return h.verified(file, h.pageURL(strings.TrimSuffix(file, ".html")))
 	}
-	return "", ""
+	return ""
+}
+
+// verified returns url when it serves file, else the file's own path.
+func (h *Handler) verified(file, url string) string {
+	name, dirSlash, ok := h.cleanPath(url)
+	if ok && h.lookupURL(name, dirSlash) == file {
+		return url
+	}
+	return "/" + file
+}
+
+// requestForm is the URL path of a cleaned request name.
+func requestForm(name string, dirSlash bool) string {
+	if name == "." {
+		return "/"
+	}
+	return "/" + name + slashIf(dirSlash)
 }
 
 // dirURL is the canonical URL of a directory ("" is the root).
@@ -298,94 +329,62 @@ func (h *Handler) rewrite(urlPath string) string {
 		}
 		target, _ := url.PathUnescape(pattern.Expand(rw.to, vals))
 		if name, dirSlash, ok := h.cleanPath(target); ok {
-			if _, file := h.resolve(name, dirSlash); file != "" {
+			if file := h.lookupURL(name, dirSlash); file != "" {
 				return file
-			}
-			if h.isFile(name) {
-				return name
 			}
 		}
 	}
 	return ""
 }
 
-func (h *Handler) isFile(name string) bool {
-	if t := h.files; t != nil && t.entries[name] != nil {
-		return true
-	}
-	info, ok := h.lookup(name)
-	return ok && info.Mode().IsRegular()
-}
+func (h *Handler) isFile(name string) bool { return h.files.entries[name] != nil }
 
-// cleanPath turns a URL path into a name relative to Root. It refuses any
-// segment that starts with a dot (".", "..", dotfiles), except a leading
-// ".well-known", and hidden files. Empty segments (double slashes) collapse.
+func (h *Handler) isDir(name string) bool { return h.files.dirs[name] }
+
+// cleanPath turns a URL path into a name relative to Root, applying the
+// one rule of what is served (internal/sitefs) to the name itself: dot
+// segments, dotfiles (but a leading .well-known) and hidden names are
+// refused. Empty segments (double slashes) collapse.
 func (h *Handler) cleanPath(urlPath string) (name string, dirSlash bool, ok bool) {
 	if strings.ContainsAny(urlPath, "\x00\\") {
 		return "", false, false
 	}
 	var segs []string
 	for seg := range strings.SplitSeq(urlPath, "/") {
-		if seg == "" {
-			continue
-		}
-		if seg[0] == '.' && (len(segs) > 0 || seg != ".well-known") {
+		switch seg {
+		case "":
+		case ".", "..":
 			return "", false, false
+		default:
+			segs = append(segs, seg)
 		}
-		segs = append(segs, seg)
 	}
 	name = strings.Join(segs, "/")
 	if name == "" {
 		return ".", true, true
 	}
-	if h.hidden[name] || h.globHidden(name) {
+	if h.rule.Refuses(name) != "" {
 		return "", false, false
 	}
 	return name, strings.HasSuffix(urlPath, "/"), true
 }
 
-func (h *Handler) globHidden(name string) bool {
-	for _, g := range h.hideGlobs {
-		if g.Match("/" + name) {
-			return true
-		}
-	}
-	return false
-}
-
-// lookup stats name inside the root; a name that does not exist, cannot be
-// read, or escapes the root through a link is reported as missing.
-func (h *Handler) lookup(name string) (fs.FileInfo, bool) {
-	if t := h.files; t != nil {
-		if t.entries[name] != nil {
-			return fileInfo{}, true
-		}
-		if t.dirs[name] {
-			return fileInfo{dir: true}, true
-		}
-		// Not in the table: a file added since the build, or one the walk
-		// left out; the disk decides.
-	}
-	info, err := h.root.Stat(name)
-	if err != nil {
-		return nil, false
-	}
-	return info, info.IsDir() || info.Mode().IsRegular()
-}
-
 func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string) error {
-	// The file a clean URL, index, rewrite or fallback leads to is checked
-	// too: hiding /secret.html also hides it at /secret.
-	if h.hidden[name] || h.globHidden(name) {
+	e := h.files.entries[name]
+	if e == nil {
 		return h.notFound(w, r)
 	}
-	h.pagePolicy(w, name)
-	if h.files != nil {
-		if e := h.files.entries[name]; e != nil && h.serveEntry(w, r, e) {
+	// The file's own protection, whatever URL led here.
+	if e.protected && h.auth != nil && !authenticated(r) {
+		if _, ok := h.auth.Authenticate(w, r); !ok {
 			return nil
 		}
 	}
-	f, info, err := h.openFile(name)
+	h.pagePolicy(w, name)
+	if h.serveEntry(w, r, e) {
+		return nil
+	}
+	f, info, err := h.openFile(e)
 	if err != nil {
 		return h.notFound(w, r)
 	}
@@ -396,16 +395,13 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 	return nil
 }
 
-// open opens a regular file inside the root.
-func (h *Handler) openFile(name string) (*os.File, fs.FileInfo, error) {
-	f, err := h.root.Open(name)
+// openFile opens the regular file an entry is read from.
+func (h *Handler) openFile(e *entry) (*os.File, fs.FileInfo, error) {
+	f, err := sitefs.OpenRegular(h.root, e.source)
 	if err != nil {
 		return nil, nil, err
 	}
 	info, err := f.Stat()
-	if err == nil && !info.Mode().IsRegular() {
-		err = fs.ErrNotExist
-	}
 	if err != nil {
 		_ = f.Close()
 		return nil, nil, err
@@ -424,15 +420,20 @@ func (h *Handler) pagePolicy(w http.ResponseWriter, name string) {
 	}
 }
 
-// notFound writes the 404 page, keeping the status 404.
+// notFound writes the 404 page, keeping the status 404. A 404 page that
+// needs credentials is shown only to a visitor who sent them.
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) error {
-	h.pagePolicy(w, h.NotFound)
 	w.Header().Set("Cache-Control", "no-store")
-	if h.NotFound != "" && h.serveNotFoundEntry(w, r) {
-		return nil
+	e := h.files.entries[h.NotFound]
+	if e != nil && e.protected && h.auth != nil && !authenticated(r) {
+		e = nil
 	}
-	if h.NotFound != "" {
-		if f, info, err := h.openFile(h.NotFound); err == nil {
+	if e != nil {
+		h.pagePolicy(w, h.NotFound)
+		if h.serveNotFoundEntry(w, r, e) {
+			return nil
+		}
+		if f, info, err := h.openFile(e); err == nil {
 			defer f.Close() //nolint:errcheck // read-only file
 			w.Header().Set("Content-Type", ContentType(h.NotFound, h.Charset))
 			w.Header().Set("Content-Length", fmt.Sprint(info.Size()))
@@ -465,19 +466,3 @@ func redirect(w http.ResponseWriter, r *http.Request, target string, status int)
 func ContentType(name, charset string) string { return table.ContentType(name, charset) }
 
 var zeroTime time.Time
-
-// fileInfo answers lookup from the file table: only IsDir and
-// Mode().IsRegular are used.
-type fileInfo struct{ dir bool }
-
-func (i fileInfo) Name() string       { return "" }
-func (i fileInfo) Size() int64        { return 0 }
-func (i fileInfo) ModTime() time.Time { return zeroTime }
-func (i fileInfo) IsDir() bool        { return i.dir }
-func (i fileInfo) Sys() any           { return nil }
-func (i fileInfo) Mode() fs.FileMode {
-	if i.dir {
-		return fs.ModeDir | 0o555
-	}
-	return 0o444
-}

@@ -12,7 +12,10 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/hardstatic/buildpack/internal/htmlsec"
+	analysis "github.com/hardstatic/buildpack/internal/site"
 	"github.com/hardstatic/buildpack/internal/site/table"
+	"github.com/hardstatic/buildpack/internal/sitefs"
 )
 
 // Files up to memMax bytes (each representation) are kept in memory after
@@ -31,11 +34,16 @@ type files struct {
 	dirs     map[string]bool
 	variants *os.Root // the compressed variants; nil when there are none
 	memUsed  atomic.Int64
+	// fromTable is true when the build's table was loaded (not a walk at
+	// start).
+	fromTable bool
 }
 
 // entry is one file of the table.
 type entry struct {
 	name         string
+	source       string // the name opened: the link target, or name
+	protected    bool
 	size         int64
 	sum          string
 	contentType  string
@@ -56,8 +64,8 @@ type variant struct {
 	loadTried atomic.Bool
 }
 
-// loadFiles reads the table at file for the root dir; it is ignored (nil)
-// when it describes another root.
+// loadFiles reads the table at file for the root dir; it is refused when it
+// describes another root.
 func loadFiles(file, root, charset string) (*files, error) {
 	t, err := table.Read(file)
 	if err != nil {
@@ -66,6 +74,29 @@ func loadFiles(file, root, charset string) (*files, error) {
 	if filepath.Clean(t.Root) != filepath.Clean(root) {
 		return nil, errOtherRoot{t.Root}
 	}
+	loaded, err := fromTable(t, charset)
+	if loaded != nil {
+		loaded.fromTable = true
+	}
+	return loaded, err
+}
+
+// walkFiles walks and hashes the root as the build does, for a server
+// started without the build's table (static-server serve DIR, tests).
+func walkFiles(root string, rule *sitefs.Rule, charset string) (*files, error) {
+	tree, err := sitefs.Walk(root, rule, sitefs.WalkOptions{Secret: htmlsec.SecretKind, MaxScan: htmlsec.MaxSecretScan})
+	if err != nil {
+		return nil, err
+	}
+	t, _, err := analysis.Analyze(analysis.Options{Root: root, Tree: tree, Charset: charset})
+	if err != nil {
+		return nil, err
+	}
+	return fromTable(t, charset)
+}
+
+func fromTable(t *table.Table, charset string) (*files, error) {
+	var err error
 	loaded := &files{entries: make(map[string]*entry, len(t.Files)), dirs: make(map[string]bool, len(t.Dirs))}
 	for _, d := range t.Dirs {
 		loaded.dirs[d] = true
@@ -73,7 +104,7 @@ func loadFiles(file, root, charset string) (*files, error) {
 	anyVariant := false
 	for name, f := range t.Files {
 		e := &entry{
-			name: name, size: f.Size, sum: f.SHA256,
+			name: name, source: f.Source(name), protected: f.Protected, size: f.Size, sum: f.SHA256,
 			contentType:  ContentType(name, charset),
 			cacheControl: f.CacheControl,
 			etag:         f.ETag(),
@@ -102,7 +133,7 @@ func loadFiles(file, root, charset string) (*files, error) {
 type errOtherRoot struct{ root string }
 
 func (e errOtherRoot) Error() string {
-	return "the file table describes another root (" + e.root + "); serving from disk"
+	return "the file table describes another root (" + e.root + ")"
 }
 
 func (t *files) close() {
@@ -187,7 +218,7 @@ func (h *Handler) serveIdentity(w http.ResponseWriter, r *http.Request, e *entry
 		delete(hdr, "Etag")
 		return false
 	}
-	f, err := h.root.Open(e.name)
+	f, _, err := h.openFile(e)
 	if err != nil {
 		delete(hdr, "Etag")
 		return false
@@ -201,12 +232,8 @@ func (h *Handler) serveIdentity(w http.ResponseWriter, r *http.Request, e *entry
 // serveNotFoundEntry writes the 404 page from the table, compressed when
 // the client accepts it; false when it cannot (no table entry, or the page
 // is too large to keep in memory).
-func (h *Handler) serveNotFoundEntry(w http.ResponseWriter, r *http.Request) bool {
-	if h.files == nil {
-		return false
-	}
-	e := h.files.entries[h.NotFound]
-	if e == nil || e.stale.Load() {
+func (h *Handler) serveNotFoundEntry(w http.ResponseWriter, r *http.Request, e *entry) bool {
+	if e.stale.Load() {
 		return false
 	}
 	body := h.loadBody(e)
@@ -241,7 +268,7 @@ func (h *Handler) loadBody(e *entry) []byte {
 	if e.size > memMax || e.loadTried.Swap(true) {
 		return nil
 	}
-	f, _, err := h.openFile(e.name)
+	f, _, err := h.openFile(e)
 	if err != nil {
 		e.stale.Store(true)
 		return nil

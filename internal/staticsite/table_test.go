@@ -32,6 +32,7 @@ func tableSite(t *testing.T) (*Handler, string) {
 		"logo.png":        "\x89PNG not really",
 		"page.html":       strings.Repeat("<p>page</p>\n", 200),
 		"404.html":        notFoundPage,
+		"notes.txt.gz":    "gz bytes",
 	} {
 		if err := os.WriteFile(filepath.Join(root, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
@@ -47,8 +48,8 @@ func tableSite(t *testing.T) (*Handler, string) {
 		t.Fatal(err)
 	}
 	h := newHandler(t, Handler{Root: root, NotFound: "404.html", Hide: []string{"static.toml", "static.json"}, CleanURLs: true, FilesIndex: file})
-	if h.files == nil {
-		t.Fatalf("the file table was not loaded: %v", h.filesErr)
+	if !h.files.fromTable {
+		t.Fatal("the file table was not loaded")
 	}
 	return h, root
 }
@@ -232,30 +233,28 @@ func TestCacheControlClasses(t *testing.T) {
 // The table never widens what is served: hidden files, dotfiles and links
 // out stay 404, and variants are reachable only through their file.
 func TestTableKeepsSecurity(t *testing.T) {
-	h, root := tableSite(t)
+	h, _ := tableSite(t)
 	for _, target := range []string{"/static.toml", "/.env", "/leak", "/abs", "/plain.js.br", "/plain.js.gz", "/plain.js.zst", "/sub/.hidden", "/loop"} {
 		if rec := do(h, "GET", target, map[string]string{"Accept-Encoding": "br, gzip"}, nil); rec.Code != 404 {
 			t.Errorf("GET %s: status %d, want 404", target, rec.Code)
 		}
 	}
 	// A sidecar that is part of the site is an ordinary file.
-	if err := os.WriteFile(filepath.Join(root, "notes.txt.gz"), []byte("gz bytes"), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	if rec := do(h, "GET", "/notes.txt.gz", nil, nil); rec.Code != 200 || rec.Body.String() != "gz bytes" {
 		t.Errorf("GET /notes.txt.gz: %d %q", rec.Code, rec.Body.String())
 	}
 }
 
-// Files added after the build, or changed, are still served correctly from
-// disk.
-func TestTableFallsBackToDisk(t *testing.T) {
+// The table is the whole list of what is served: a file added after the
+// build is not served; a file changed since is served from disk, without
+// the table's ETag.
+func TestTableIsTheListOfServedFiles(t *testing.T) {
 	h, root := tableSite(t)
 	if err := os.WriteFile(filepath.Join(root, "late.html"), []byte("late"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if rec := do(h, "GET", "/late", nil, nil); rec.Code != 200 || rec.Body.String() != "late" {
-		t.Errorf("GET /late: %d %q", rec.Code, rec.Body.String())
+	if rec := do(h, "GET", "/late", nil, nil); rec.Code != 404 {
+		t.Errorf("GET /late (added after the build): %d %q, want 404", rec.Code, rec.Body.String())
 	}
 	if err := os.WriteFile(filepath.Join(root, "about.html"), []byte("ABOUT PAGE"), 0o644); err != nil {
 		t.Fatal(err)
@@ -292,7 +291,7 @@ func TestNotFoundPageFromTable(t *testing.T) {
 func TestTableForAnotherRootIsIgnored(t *testing.T) {
 	h, _ := tableSite(t)
 	other := newHandler(t, Handler{Root: site(t), FilesIndex: h.FilesIndex})
-	if other.files != nil || other.filesErr == nil {
+	if other.files.fromTable {
 		t.Error("a table made for another root was used")
 	}
 	if rec := do(other, "GET", "/", nil, nil); rec.Code != 200 || rec.Body.String() != "home" {
@@ -314,7 +313,7 @@ func BenchmarkServeTable(b *testing.B) {
 		b.Fatal(err)
 	}
 	h := &Handler{Root: root, FilesIndex: file}
-	if err := h.setup(); err != nil {
+	if err := h.setup(nil); err != nil {
 		b.Fatal(err)
 	}
 	req := httptest.NewRequest("GET", "/", nil)

@@ -22,8 +22,8 @@ const FileName = "files.tsv"
 // the table (set by the build in the site layer's launch environment).
 const EnvVar = "STATIC_FILES_INDEX"
 
-// Version is the format version; a table of another version is ignored.
-const Version = 1
+// Version is the format version; a table of another version is refused.
+const Version = 2
 
 // Encodings, in the server's order of preference.
 const (
@@ -61,12 +61,9 @@ type Table struct {
 	Variants string `json:"variants"`
 	// Files maps a slash-separated path relative to Root to its entry.
 	Files map[string]*File `json:"files"`
-	// Dirs lists the directories (relative to Root) the walk entered.
+	// Dirs lists the served directories (relative to Root), linked ones
+	// included.
 	Dirs []string `json:"dirs"`
-	// Complete is true when the walk left nothing out but names the server
-	// never serves (dotfiles, hidden files): a name in neither Files nor
-	// Dirs then does not exist, and the server need not look on disk.
-	Complete bool `json:"complete"`
 }
 
 // File is one served file.
@@ -81,6 +78,20 @@ type File struct {
 	// Encoded maps an encoding (br, zstd, gzip) to its variant's size; only
 	// variants smaller than the file are listed.
 	Encoded map[string]int64 `json:"encoded,omitempty"`
+	// Target is the regular file opened for this name, relative to Root,
+	// when a symbolic link leads there; "" when it is the name itself.
+	Target string `json:"target,omitempty"`
+	// Protected is true when serving the file needs credentials, whatever
+	// URL leads to it.
+	Protected bool `json:"protected,omitempty"`
+}
+
+// Source is the name to open for the file served as name.
+func (f *File) Source(name string) string {
+	if f.Target != "" {
+		return f.Target
+	}
+	return name
 }
 
 // ETag is the strong entity tag of the identity representation.
@@ -101,18 +112,20 @@ func VariantPath(sum, enc string) string {
 // Write stores t in file, one line per entry, a format the server reads in
 // a few milliseconds for ten thousand files:
 //
-//	hardstatic-files 1
+//	hardstatic-files 2
 //	root	<absolute root>
 //	variants	<absolute variants directory>
-//	complete	<true|false>
 //	d	<directory>
-//	f	<sha256>	<size>	<br>	<zstd>	<gzip>	<cache-control>	<content-type>	<name>
+//	f	<sha256>	<size>	<br>	<zstd>	<gzip>	<flags>	<cache-control>	<content-type>	<target>	<name>
 //
-// Fields are tab-separated; the variant sizes are 0 when there is none.
+// Fields are tab-separated; the variant sizes are 0 when there is none;
+// flags is "p" for a protected file, "-" otherwise; target is "" when the
+// file is read under its own name. The table is the whole list of what is
+// served: a name that is not in it is never served.
 func Write(file string, t *Table) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %d\n", magic, Version)
-	for _, kv := range [][2]string{{"root", t.Root}, {"variants", t.Variants}, {"complete", strconv.FormatBool(t.Complete)}} {
+	for _, kv := range [][2]string{{"root", t.Root}, {"variants", t.Variants}} {
 		if !Representable(kv[1]) {
 			return fmt.Errorf("%s %q contains a tab or a line break", kv[0], kv[1])
 		}
@@ -131,11 +144,15 @@ func Write(file string, t *Table) error {
 	sort.Strings(names)
 	for _, name := range names {
 		f := t.Files[name]
-		if !Representable(name) || !Representable(f.Type) || !Representable(f.CacheControl) {
+		if !Representable(name) || !Representable(f.Type) || !Representable(f.CacheControl) || !Representable(f.Target) {
 			return fmt.Errorf("file %q: a field contains a tab or a line break", name)
 		}
-		fmt.Fprintf(&b, "f\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", f.SHA256, f.Size,
-			f.Encoded[Brotli], f.Encoded[Zstd], f.Encoded[Gzip], f.CacheControl, f.Type, name)
+		flags := "-"
+		if f.Protected {
+			flags = "p"
+		}
+		fmt.Fprintf(&b, "f\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", f.SHA256, f.Size,
+			f.Encoded[Brotli], f.Encoded[Zstd], f.Encoded[Gzip], flags, f.CacheControl, f.Type, f.Target, name)
 	}
 	return os.WriteFile(file, []byte(b.String()), 0o644) //nolint:gosec // image files are world-readable by design
 }
@@ -143,7 +160,7 @@ func Write(file string, t *Table) error {
 const magic = "hardstatic-files"
 
 // Representable reports whether s can be a field of the table (file names
-// with tabs or line breaks are left out of it and served from disk).
+// with tabs or line breaks are left out of it, and so never served).
 func Representable(s string) bool { return !strings.ContainsAny(s, "\t\n\r") }
 
 // Read loads a table written by Write.
@@ -166,8 +183,6 @@ func Read(file string) (*Table, error) {
 			t.Root = rest
 		case "variants":
 			t.Variants = rest
-		case "complete":
-			t.Complete = rest == "true"
 		case "d":
 			t.Dirs = append(t.Dirs, rest)
 		case "f":
@@ -185,16 +200,16 @@ func Read(file string) (*Table, error) {
 }
 
 func parseFile(line string) (*File, string, error) {
-	var fields [8]string
-	for i := range 7 {
+	var fields [10]string
+	for i := range len(fields) - 1 {
 		var ok bool
 		if fields[i], line, ok = strings.Cut(line, "\t"); !ok {
 			return nil, "", errors.New("too few fields")
 		}
 	}
-	fields[7] = line
-	f := &File{SHA256: fields[0], CacheControl: fields[5], Type: fields[6]}
-	if len(f.SHA256) < 16 || fields[7] == "" {
+	fields[9] = line
+	f := &File{SHA256: fields[0], Protected: fields[5] == "p", CacheControl: fields[6], Type: fields[7], Target: fields[8]}
+	if len(f.SHA256) < 16 || fields[9] == "" {
 		return nil, "", errors.New("bad entry")
 	}
 	var err error
@@ -213,7 +228,7 @@ func parseFile(line string) (*File, string, error) {
 			f.Encoded[Encodings[i]] = n
 		}
 	}
-	return f, fields[7], nil
+	return f, fields[9], nil
 }
 
 // CacheControlFor is the default Cache-Control of a file name.

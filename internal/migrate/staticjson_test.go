@@ -1,4 +1,4 @@
-package config
+package migrate
 
 import (
 	"errors"
@@ -7,11 +7,13 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/hardstatic/buildpack/internal/config"
 )
 
-func parseJSONOK(t *testing.T, src string) (*Config, []string) {
+func parseJSONOK(t *testing.T, src string) (*config.Config, []string) {
 	t.Helper()
-	cfg, notes, err := ParseStaticJSON(StaticJSONName, []byte(src))
+	cfg, notes, err := ParseStaticJSON(config.StaticJSONName, []byte(src))
 	if err != nil {
 		t.Fatalf("ParseStaticJSON: %v", err)
 	}
@@ -44,7 +46,7 @@ func requireNote(t *testing.T, notes []string, parts ...string) {
 
 func TestStaticJSONEmptyKeepsHerokuDefaults(t *testing.T) {
 	cfg, notes := parseJSONOK(t, "{}")
-	want := Default()
+	want := config.Default()
 	want.Root = "public_html"
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("cfg = %+v, want %+v", cfg, want)
@@ -107,7 +109,7 @@ func TestStaticJSONRoutes(t *testing.T) {
     "/never/**": "x.html"
   }
 }`)
-	wantRewrites := []Rewrite{
+	wantRewrites := []config.Rewrite{
 		{From: "/assets/:segment1", To: "/assets/"},
 		{From: "/route/*", To: "/bar/baz.html"},
 		{From: "/spa/*", To: "/spa.html"},
@@ -132,7 +134,7 @@ func TestStaticJSONRedirects(t *testing.T) {
     "/literal/*": {"url": "/x"}
   }
 }`)
-	want := []Redirect{
+	want := []config.Redirect{
 		{From: "/old/gone/", To: "/", Status: 302},
 		{From: "/moved", To: "${NEW_SITE_DOMAIN}/new/here/", Status: 301},
 	}
@@ -152,7 +154,7 @@ func TestStaticJSONProxies(t *testing.T) {
     "/legacy": {"origin": "http://legacy.example.com"}
   }
 }`)
-	want := []Proxy{
+	want := []config.Proxy{
 		{From: "/api/v2/*", To: "https://${API_APP_NAME}.herokuapp.com/v2/", MaxBody: "25MB"},
 		{From: "/legacy/*", To: "http://legacy.example.com/", MaxBody: "25MB"},
 		{From: "/api/*", To: "https://hone-ember-todo-rails.herokuapp.com/", MaxBody: "25MB"},
@@ -176,11 +178,11 @@ func TestStaticJSONHeadersKeepFileOrder(t *testing.T) {
     "/a": {"Cache-Control": "no-store, no-cache"}
   }
 }`)
-	want := []HeaderRule{
-		{Glob: "/**", Headers: []Header{{"X-Foo", "bar"}, {"X-Bar", "baz"}}},
-		{Glob: "/foo", Headers: []Header{{"X-Foo", "foo"}}},
-		{Glob: "/assets/webfonts/*", Headers: []Header{{"Access-Control-Allow-Origin", "*"}, {"X-Max-Age", "3600"}}},
-		{Glob: "/a", Headers: []Header{{"Cache-Control", "no-store, no-cache"}}},
+	want := []config.HeaderRule{
+		{Glob: "/**", Headers: []config.Header{{Name: "X-Foo", Value: "bar"}, {Name: "X-Bar", Value: "baz"}}},
+		{Glob: "/foo", Headers: []config.Header{{Name: "X-Foo", Value: "foo"}}},
+		{Glob: "/assets/webfonts/*", Headers: []config.Header{{Name: "Access-Control-Allow-Origin", Value: "*"}, {Name: "X-Max-Age", Value: "3600"}}},
+		{Glob: "/a", Headers: []config.Header{{Name: "Cache-Control", Value: "no-store, no-cache"}}},
 	}
 	if !reflect.DeepEqual(cfg.HeaderRules, want) {
 		t.Errorf("HeaderRules = %+v", cfg.HeaderRules)
@@ -223,7 +225,7 @@ func TestHerokuGlobsOverlap(t *testing.T) {
 
 func TestStaticJSONBasicAuth(t *testing.T) {
 	cfg, notes := parseJSONOK(t, `{"basic_auth": true, "basic_auth_htpasswd_path": "/app/.htpasswd"}`)
-	if cfg.BasicAuth == nil || cfg.BasicAuth.Realm != "Restricted" || cfg.BasicAuth.UsersEnv != DefaultUsersEnv {
+	if cfg.BasicAuth == nil || cfg.BasicAuth.Realm != "Restricted" || cfg.BasicAuth.UsersEnv != config.DefaultUsersEnv {
 		t.Fatalf("BasicAuth = %+v", cfg.BasicAuth)
 	}
 	requireNote(t, notes, "BASIC_AUTH_PASSWORD", "bcrypt")
@@ -290,11 +292,11 @@ func TestStaticJSONErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := ParseStaticJSON(StaticJSONName, []byte(tt.src))
+			_, _, err := ParseStaticJSON(config.StaticJSONName, []byte(tt.src))
 			if err == nil {
 				t.Fatal("no error")
 			}
-			var ce *Error
+			var ce *config.Error
 			if !errors.As(err, &ce) {
 				t.Fatalf("%T is not a *config.Error: %v", err, err)
 			}
@@ -314,19 +316,19 @@ func TestStaticJSONErrors(t *testing.T) {
 // TestStaticJSONFixture maps the integration fixture and checks the result
 // is a valid static.toml.
 func TestStaticJSONFixture(t *testing.T) {
-	file := filepath.Join("..", "..", "integration", "testdata", "static-json", StaticJSONName)
+	file := filepath.Join("..", "..", "integration", "testdata", "static-json", config.StaticJSONName)
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, notes, err := ParseStaticJSON(StaticJSONName, data)
+	cfg, notes, err := ParseStaticJSON(config.StaticJSONName, data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Root != "build" || cfg.Fallback != "/index.html" || cfg.NotFound != "404.html" || !cfg.HTTPSOnly || !cfg.CleanURLs {
 		t.Errorf("cfg = %+v", cfg)
 	}
-	if len(cfg.Rewrites) != 1 || cfg.Rewrites[0] != (Rewrite{From: "/docs/*", To: "/docs/index.html"}) {
+	if len(cfg.Rewrites) != 1 || cfg.Rewrites[0] != (config.Rewrite{From: "/docs/*", To: "/docs/index.html"}) {
 		t.Errorf("Rewrites = %+v", cfg.Rewrites)
 	}
 	if len(cfg.Redirects) != 2 || cfg.Redirects[0].To != "${BLOG_URL}/posts" || cfg.Redirects[0].Status != 302 || cfg.Redirects[1].Status != 301 {
@@ -342,7 +344,7 @@ func TestStaticJSONFixture(t *testing.T) {
 	if strings.Join(globs, " ") != "/** /assets/** /assets/fonts/*" {
 		t.Errorf("header globs %v", globs)
 	}
-	if _, err := Parse(FileName, EncodeTOML(cfg, notes)); err != nil {
+	if _, err := config.Parse(config.FileName, EncodeTOML(cfg, notes)); err != nil {
 		t.Fatalf("the converted static.toml does not parse: %v\n%s", err, EncodeTOML(cfg, notes))
 	}
 }
@@ -353,9 +355,9 @@ func FuzzParseStaticJSON(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		cfg, _, err := ParseStaticJSON(StaticJSONName, []byte(src))
+		cfg, _, err := ParseStaticJSON(config.StaticJSONName, []byte(src))
 		if err != nil {
-			if !strings.HasPrefix(err.Error(), StaticJSONName) {
+			if !strings.HasPrefix(err.Error(), config.StaticJSONName) {
 				t.Fatalf("error does not name the file: %v", err)
 			}
 			return
@@ -363,8 +365,22 @@ func FuzzParseStaticJSON(f *testing.F) {
 		if cfg == nil {
 			t.Fatal("nil config without error")
 		}
-		if _, err := Parse(FileName, EncodeTOML(cfg, nil)); err != nil {
+		if _, err := config.Parse(config.FileName, EncodeTOML(cfg, nil)); err != nil {
 			t.Fatalf("converted %q does not parse: %v\n%s", src, err, EncodeTOML(cfg, nil))
 		}
 	})
+}
+
+func TestParseStaticJSONRefusesControlCharacters(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{`{"root": "dist\u001b[2J"}`, `static.json:1:10: key "root": the value holds a control character (U+001B) at character 5`},
+		{"{\n  \"redirects\": {\"/old\": {\"url\": \"/new\\n\"}}\n}", `static.json:2:33: key "redirects.\"/old\".url": the value holds a control character (U+000A) at character 5`},
+		{`{"headers": {"/a\u202e": {"X-A": "1"}}}`, `static.json:1:14: key "headers.\"/a\\u202e\"": the key holds a bidirectional control character (U+202E) at character 3`},
+		{`{"proxies": {"/api/": {"origin": "https://a.example.com\u0000"}}}`, `the value holds a control character (U+0000)`},
+	} {
+		_, _, err := ParseStaticJSON(config.StaticJSONName, []byte(c.src))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v\nwant %s", c.src, err, c.want)
+		}
+	}
 }

@@ -1,18 +1,22 @@
-package config
+package migrate
 
 import (
+	"bytes"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/hardstatic/buildpack/internal/config"
 )
 
 // kitchenSink sets every key to something other than its default, with the
 // defaults Parse fills in spelled out so that the round trip compares equal.
-func kitchenSink() *Config {
-	cfg := Default()
+func kitchenSink() *config.Config {
+	cfg := config.Default()
 	cfg.Root = "site/out"
 	cfg.CleanURLs = false
 	cfg.TrailingSlash = "never"
@@ -21,20 +25,20 @@ func kitchenSink() *Config {
 	cfg.HTTPSOnly = false
 	cfg.CanonicalHost = "${HOST:-www.example.com}"
 	cfg.Charset = "iso-8859-1"
-	cfg.Redirects = []Redirect{
+	cfg.Redirects = []config.Redirect{
 		{From: "/old/*", To: "/new/:splat", Status: 301},
 		{From: "/blog/:year/:slug", To: "https://blog.example.com/:year/:slug", Status: 308},
 		{From: "/env", To: "${TARGET}/x", Status: 302},
 	}
-	cfg.Rewrites = []Rewrite{{From: "/app/*", To: "/app/index.html"}}
-	cfg.Proxies = []Proxy{
+	cfg.Rewrites = []config.Rewrite{{From: "/app/*", To: "/app/index.html"}}
+	cfg.Proxies = []config.Proxy{
 		{From: "/api/*", To: "https://api.example.com/v1/", MaxBody: "100MB", Headers: map[string]string{"Authorization": "Bearer ${TOKEN}", "X-From": "static"}},
 		{From: "/up/*", To: "${UPLOADS}/", MaxBody: "25MB"},
 	}
-	cfg.HeaderRules = []HeaderRule{
-		{Glob: "/**", Headers: []Header{{"X-Quote", `say "hi" \ bye`}, {"X-Unicode", "café ☕"}}},
-		{Glob: "/assets/*.js", Headers: []Header{{"Cache-Control", "public, max-age=31536000, immutable"}}},
-		{Glob: "/embed/**", Headers: []Header{{"X-Frame-Options", ""}, {"X-Tab", "a\tb"}}},
+	cfg.HeaderRules = []config.HeaderRule{
+		{Glob: "/**", Headers: []config.Header{{Name: "X-Quote", Value: `say "hi" \ bye`}, {Name: "X-Unicode", Value: "café ☕"}}},
+		{Glob: "/assets/*.js", Headers: []config.Header{{Name: "Cache-Control", Value: "public, max-age=31536000, immutable"}}},
+		{Glob: "/embed/**", Headers: []config.Header{{Name: "X-Frame-Options", Value: ""}, {Name: "X-Tab", Value: "a\tb"}}},
 	}
 	cfg.Headers = map[string]map[string]string{}
 	for _, r := range cfg.HeaderRules {
@@ -44,19 +48,19 @@ func kitchenSink() *Config {
 		}
 		cfg.Headers[r.Glob] = m
 	}
-	cfg.CSP = CSP{ReportOnly: true, ReportURI: "https://report.example.com/csp", ReportTo: "csp-endpoint", Sources: []CSPDirective{
+	cfg.CSP = config.CSP{ReportOnly: true, ReportEndpoint: true, ReportURI: "https://report.example.com/csp", ReportTo: "csp-endpoint", Sources: []config.CSPDirective{
 		{Name: "script-src", Sources: []string{"https://plausible.io", "'sha256-abc='"}},
 		{Name: "img-src", Sources: []string{"data:", "https://images.example.com"}},
 	}}
-	cfg.BasicAuth = &BasicAuth{Realm: "Staff only", UsersEnv: "STAFF_USERS", Paths: []string{"/admin/**", "/drafts/*"}}
+	cfg.BasicAuth = &config.BasicAuth{Realm: "Staff only", UsersEnv: "STAFF_USERS", Paths: []string{"/admin/**", "/drafts/*"}}
 	return cfg
 }
 
 // configView renders what a Config means, without Parse's bookkeeping.
-func configView(t *testing.T, cfg *Config) string {
+func configView(t *testing.T, cfg *config.Config) string {
 	t.Helper()
 	type view struct {
-		*Config
+		*config.Config
 		RawHeaders map[string]map[string]string `json:"raw_headers"`
 	}
 	h := cfg.Headers
@@ -70,10 +74,10 @@ func configView(t *testing.T, cfg *Config) string {
 	return string(b)
 }
 
-func roundTrip(t *testing.T, cfg *Config) *Config {
+func roundTrip(t *testing.T, cfg *config.Config) *config.Config {
 	t.Helper()
 	out := EncodeTOML(cfg, []string{"a note", "another note that is long enough to be wrapped over more than one line of the comment block, so wrapping is exercised too"})
-	got, err := Parse(FileName, out)
+	got, err := config.Parse(config.FileName, out)
 	if err != nil {
 		t.Fatalf("Parse(EncodeTOML(cfg)): %v\n%s", err, out)
 	}
@@ -84,16 +88,16 @@ func roundTrip(t *testing.T, cfg *Config) *Config {
 }
 
 func TestEncodeRoundTrip(t *testing.T) {
-	staticJSON, _, err := ParseStaticJSON(StaticJSONName, mustRead(t, filepath.Join("..", "..", "integration", "testdata", "static-json", StaticJSONName)))
+	staticJSON, _, err := ParseStaticJSON(config.StaticJSONName, mustRead(t, filepath.Join("..", "..", "integration", "testdata", "static-json", config.StaticJSONName)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	basicDefaults := Default()
-	basicDefaults.BasicAuth = &BasicAuth{Realm: "Restricted", UsersEnv: DefaultUsersEnv}
-	cspOnly := Default()
-	cspOnly.CSP = CSP{Sources: []CSPDirective{{Name: "connect-src", Sources: []string{"https://api.example.com"}}, {Name: "upgrade-insecure-requests", Sources: []string{}}}}
-	for name, cfg := range map[string]*Config{
-		"defaults":            Default(),
+	basicDefaults := config.Default()
+	basicDefaults.BasicAuth = &config.BasicAuth{Realm: "Restricted", UsersEnv: config.DefaultUsersEnv}
+	cspOnly := config.Default()
+	cspOnly.CSP = config.CSP{ReportEndpoint: true, Sources: []config.CSPDirective{{Name: "connect-src", Sources: []string{"https://api.example.com"}}, {Name: "upgrade-insecure-requests", Sources: []string{}}}}
+	for name, cfg := range map[string]*config.Config{
+		"defaults":            config.Default(),
 		"kitchen sink":        kitchenSink(),
 		"from static.json":    staticJSON,
 		"basic auth defaults": basicDefaults,
@@ -113,7 +117,7 @@ func mustRead(t *testing.T, file string) []byte {
 }
 
 func TestEncodeOnlyNonDefaults(t *testing.T) {
-	out := string(EncodeTOML(Default(), nil))
+	out := string(EncodeTOML(config.Default(), nil))
 	for _, line := range strings.Split(out, "\n") {
 		if line != "" && !strings.HasPrefix(line, "#") {
 			t.Errorf("defaults produced %q", line)
@@ -140,7 +144,7 @@ func TestEncodeOnlyNonDefaults(t *testing.T) {
 }
 
 func TestEncodeNotesAsComments(t *testing.T) {
-	out := string(EncodeTOML(Default(), []string{"first", strings.Repeat("word ", 60)}))
+	out := string(EncodeTOML(config.Default(), []string{"first", strings.Repeat("word ", 60)}))
 	if !strings.Contains(out, "#   - first\n") {
 		t.Errorf("note missing:\n%s", out)
 	}
@@ -152,13 +156,13 @@ func TestEncodeNotesAsComments(t *testing.T) {
 }
 
 func TestEncodeHeadersWithoutRules(t *testing.T) {
-	cfg := Default()
+	cfg := config.Default()
 	cfg.Headers = map[string]map[string]string{"/b": {"X-B": "2"}, "/a": {"X-Z": "1", "X-A": ""}}
 	out := string(EncodeTOML(cfg, nil))
 	if !strings.Contains(out, "[headers.\"/a\"]\nX-A = \"\"\nX-Z = \"1\"\n\n[headers.\"/b\"]") {
 		t.Errorf("headers not sorted:\n%s", out)
 	}
-	got, err := Parse(FileName, []byte(out))
+	got, err := config.Parse(config.FileName, []byte(out))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,5 +185,35 @@ func TestTOMLString(t *testing.T) {
 	}
 	if tomlKey("Cache-Control") != "Cache-Control" || tomlKey("/a b") != `"/a b"` || tomlKey("") != `""` {
 		t.Error("tomlKey")
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files of EncodeTOML")
+
+// TestEncodeGolden keeps what EncodeTOML writes for the kitchen sink and
+// the static.json fixture in internal/config/testdata/encoded, where the
+// schema test lints them with taplo. Run with -update after a change.
+func TestEncodeGolden(t *testing.T) {
+	staticJSON, notes, err := ParseStaticJSON(config.StaticJSONName, mustRead(t, filepath.Join("..", "..", "integration", "testdata", "static-json", config.StaticJSONName)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, got := range map[string][]byte{
+		"kitchen-sink.toml": EncodeTOML(kitchenSink(), nil),
+		"static-json.toml":  EncodeTOML(staticJSON, notes),
+	} {
+		file := filepath.Join("..", "config", "testdata", "encoded", name)
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(file, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if want := mustRead(t, file); !bytes.Equal(got, want) {
+			t.Errorf("EncodeTOML output differs from %s (run go test ./internal/migrate -update and review the diff):\n%s", file, got)
+		}
 	}
 }

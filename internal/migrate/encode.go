@@ -1,4 +1,4 @@
-package config
+package migrate
 
 import (
 	"bytes"
@@ -10,16 +10,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
-)
 
-// elementDefaults are the defaults Parse fills into tables of arrays and
-// sub-tables; EncodeTOML leaves such values out.
-var elementDefaults = map[string]any{
-	"redirects.status":     301,
-	"proxies.max_body":     "25MB",
-	"basic_auth.realm":     "Restricted",
-	"basic_auth.users_env": DefaultUsersEnv,
-}
+	"github.com/hardstatic/buildpack/internal/config"
+)
 
 // EncodeTOML renders cfg as a readable static.toml: a header comment, notes
 // as comments, then only the keys whose values differ from Default() (and
@@ -28,7 +21,7 @@ var elementDefaults = map[string]any{
 // the order of cfg.HeaderRules and [csp] that of cfg.CSP.
 //
 // Parse("static.toml", EncodeTOML(cfg, nil)) gives a Config equivalent to cfg.
-func EncodeTOML(cfg *Config, notes []string) []byte {
+func EncodeTOML(cfg *config.Config, notes []string) []byte {
 	var b bytes.Buffer
 	b.WriteString("# static.toml: how this site is served (see the README for every key and its default).\n")
 	b.WriteString("# Only settings that differ from the defaults are written.\n")
@@ -38,7 +31,7 @@ func EncodeTOML(cfg *Config, notes []string) []byte {
 			writeComment(&b, n)
 		}
 	}
-	def := reflect.ValueOf(Default()).Elem()
+	def := reflect.ValueOf(config.Default()).Elem()
 	v := reflect.ValueOf(cfg).Elem()
 	var body bytes.Buffer
 	// Plain values first: TOML puts every key of a table before its
@@ -95,7 +88,7 @@ type configField struct {
 // order.
 func configFields() []configField {
 	var out []configField
-	t := reflect.TypeFor[Config]()
+	t := reflect.TypeFor[config.Config]()
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
@@ -174,7 +167,7 @@ func encodeStructBody(b *bytes.Buffer, prefix string, v reflect.Value) {
 		if fv.IsZero() {
 			continue
 		}
-		if d, ok := elementDefaults[prefix+"."+tag]; ok && reflect.DeepEqual(fv.Interface(), d) {
+		if d, ok := config.ElementDefaults[prefix+"."+tag]; ok && reflect.DeepEqual(fv.Interface(), d) {
 			continue
 		}
 		if !isPlain(fv.Type()) {
@@ -205,7 +198,7 @@ func encodeMap(b *bytes.Buffer, v reflect.Value) {
 	}
 }
 
-func encodeHeaders(b *bytes.Buffer, cfg *Config) {
+func encodeHeaders(b *bytes.Buffer, cfg *config.Config) {
 	rules := cfg.HeaderRules
 	if len(rules) == 0 && len(cfg.Headers) > 0 {
 		// A Config not made by Parse: no file order, so sort.
@@ -215,14 +208,14 @@ func encodeHeaders(b *bytes.Buffer, cfg *Config) {
 		}
 		sort.Strings(globs)
 		for _, g := range globs {
-			rule := HeaderRule{Glob: g}
+			rule := config.HeaderRule{Glob: g}
 			names := make([]string, 0, len(cfg.Headers[g]))
 			for n := range cfg.Headers[g] {
 				names = append(names, n)
 			}
 			sort.Strings(names)
 			for _, n := range names {
-				rule.Headers = append(rule.Headers, Header{Name: n, Value: cfg.Headers[g][n]})
+				rule.Headers = append(rule.Headers, config.Header{Name: n, Value: cfg.Headers[g][n]})
 			}
 			rules = append(rules, rule)
 		}
@@ -235,7 +228,7 @@ func encodeHeaders(b *bytes.Buffer, cfg *Config) {
 	}
 }
 
-func encodeCSP(b *bytes.Buffer, cfg *Config) {
+func encodeCSP(b *bytes.Buffer, cfg *config.Config) {
 	c := cfg.CSP
 	if c.ReportOnly || c.ReportURI != "" || c.ReportTo != "" || !c.ReportEndpoint || len(c.Sources) > 0 {
 		b.WriteString("\n[csp]\n")
@@ -303,7 +296,7 @@ func tomlKey(k string) string {
 		return `""`
 	}
 	for i := 0; i < len(k); i++ {
-		if !isBareKeyChar(k[i]) {
+		if !config.IsBareKeyChar(k[i]) {
 			return tomlString(k)
 		}
 	}

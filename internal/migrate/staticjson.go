@@ -1,4 +1,9 @@
-package config
+// Package migrate reads the configuration files of other static hosts
+// (today Heroku's static.json) into a static.toml configuration, with a
+// note on every behaviour that differs, and writes that configuration as a
+// readable static.toml (EncodeTOML). It reuses internal/config's validators
+// and defaults, so a migrated site is checked exactly as a static.toml is.
+package migrate
 
 import (
 	"bytes"
@@ -7,11 +12,13 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/hardstatic/buildpack/internal/config"
 	"github.com/hardstatic/buildpack/internal/pattern"
 )
 
@@ -25,19 +32,26 @@ import (
 // Keys heroku-buildpack-static did not know and values of the wrong JSON type
 // are reported as *Error values naming the file, line and column, the key and
 // a fix; several are joined with errors.Join.
-func ParseStaticJSON(name string, data []byte) (*Config, []string, error) {
+func ParseStaticJSON(name string, data []byte) (*config.Config, []string, error) {
+	if len(data) > config.MaxFileSize {
+		return nil, nil, config.TooLargeError(name, len(data))
+	}
 	doc, err := readJSON(name, data)
 	if err != nil {
 		return nil, nil, err
 	}
-	m := &migration{name: name, data: data, cfg: Default()}
+	m := &migration{name: name, data: data, cfg: config.Default()}
 	if doc.kind != jsonObject {
 		m.errorAt(doc, nil, "the file must hold a JSON object", `start it with { and end it with }, e.g. {"root": "dist/"}`)
-		return nil, nil, errors.Join(m.errs...)
+		return nil, nil, config.JoinErrors(m.errs)
+	}
+	m.checkText(doc, nil)
+	if len(m.errs) > 0 {
+		return nil, nil, config.JoinErrors(m.errs)
 	}
 	keys := m.members(doc, nil, staticJSONKeys)
 	if len(m.errs) > 0 {
-		return nil, nil, errors.Join(m.errs...)
+		return nil, nil, config.JoinErrors(m.errs)
 	}
 	m.root(keys["root"])
 	m.encoding(keys["encoding"])
@@ -54,7 +68,7 @@ func ParseStaticJSON(name string, data []byte) (*Config, []string, error) {
 	m.dropped(keys["worker_connections"], "worker_connections: nginx's worker_connections has no equivalent and was dropped; the server handles connections without a fixed limit per worker.")
 	m.dropped(keys["port"], "port: the server always listens on $PORT (default 8080); the port key was dropped.")
 	if len(m.errs) > 0 {
-		return nil, nil, errors.Join(m.errs...)
+		return nil, nil, config.JoinErrors(m.errs)
 	}
 	if len(m.vars) > 0 {
 		m.note("${VAR} references in %s are carried over and resolved at launch, but where Heroku left an unset variable as literal text, here an unset variable without a default is an error at launch (write ${NAME:-default} to give one).",
@@ -91,7 +105,7 @@ var staticJSONKeys = map[string]jsonKind{
 type migration struct {
 	name  string
 	data  []byte
-	cfg   *Config
+	cfg   *config.Config
 	notes []string
 	errs  []error
 	vars  []string // where ${VAR} references were carried over
@@ -107,7 +121,11 @@ func (m *migration) notMigrated(format string, args ...any) {
 
 // errorAt records an error about the value v at key.
 func (m *migration) errorAt(v *jsonValue, key []string, msg, hint string) {
-	m.errs = append(m.errs, &Error{File: m.name, Pos: offsetPosition(m.data, v.off), Key: jsonKeyPath(key), Msg: msg, Hint: hint})
+	if len(m.errs) >= config.MaxErrors { // counted, not reported: finding the line costs a scan of the file
+		m.errs = append(m.errs, errors.New(msg))
+		return
+	}
+	m.errs = append(m.errs, &config.Error{File: m.name, Pos: offsetPosition(m.data, v.off), Key: jsonKeyPath(key), Msg: msg, Hint: hint})
 }
 
 // members checks the members of object v against known (name -> JSON type)
@@ -154,10 +172,10 @@ func (m *migration) unique(v *jsonValue, key []string) []jsonMember {
 }
 
 func unknownKeyHint(got string, valid []string, parent []string) string {
-	if len(parent) == 0 && contains(tomlKeys(), got) {
+	if len(parent) == 0 && config.Contains(tomlKeys(), got) {
 		return fmt.Sprintf("%s is a static.toml key: remove it here and set it in the converted static.toml", got)
 	}
-	return suggest(got, valid)
+	return config.Suggest(got, valid)
 }
 
 // require returns the member name of obj, reporting it when it is missing.
@@ -204,11 +222,11 @@ func (m *migration) checkVars(v *jsonValue, key []string, s, where string) bool 
 	if !strings.Contains(s, "${") {
 		return true
 	}
-	if err := CheckVars(s); err != nil {
+	if err := config.CheckVars(s); err != nil {
 		m.errorAt(v, key, err.Error(), "write ${NAME} with letters, digits and _, or ${NAME:-default}")
 		return false
 	}
-	if !contains(m.vars, where) {
+	if !config.Contains(m.vars, where) {
 		m.vars = append(m.vars, where)
 	}
 	return true
@@ -233,7 +251,7 @@ func (m *migration) root(v *jsonValue) {
 		m.errorAt(v, key, "is empty", `name the directory that holds index.html, e.g. "dist/"`)
 		return
 	}
-	if msg := checkRelativeDir(dir); msg != "" {
+	if msg := config.CheckRelativeDir(dir); msg != "" {
 		m.errorAt(v, key, msg, `use a directory inside the app, e.g. "dist/"`)
 		return
 	}
@@ -247,7 +265,7 @@ func (m *migration) encoding(v *jsonValue) {
 	if v == nil || strings.EqualFold(v.str, m.cfg.Charset) {
 		return
 	}
-	if !validToken(v.str) {
+	if !config.ValidToken(v.str) {
 		m.errorAt(v, []string{"encoding"}, fmt.Sprintf("%q is not a charset name", v.str), `e.g. "UTF-8"`)
 		return
 	}
@@ -286,7 +304,7 @@ func (m *migration) canonicalHost(v *jsonValue) {
 	if !m.checkVars(v, key, host, "canonical_host") {
 		return
 	}
-	if !hasVars(host) && (host == "" || strings.ContainsAny(host, "/ \t@?#")) {
+	if !config.HasVars(host) && (host == "" || strings.ContainsAny(host, "/ \t@?#")) {
 		m.errorAt(v, key, fmt.Sprintf("%q is not a host name", host), `write only the host, e.g. "www.example.com"`)
 		return
 	}
@@ -343,7 +361,7 @@ func (m *migration) routes(v *jsonValue) {
 			m.notMigrated(`routes %q -> %q: static.toml rewrites match whole path segments (":name" for one segment, a final "*" for the rest), so this glob has no equivalent; add a rewrite by hand.`, mem.key, target)
 			continue
 		}
-		m.cfg.Rewrites = append(m.cfg.Rewrites, Rewrite{From: from, To: target})
+		m.cfg.Rewrites = append(m.cfg.Rewrites, config.Rewrite{From: from, To: target})
 		if from != mem.key {
 			m.note("routes %q -> %q becomes a rewrite from %q (Heroku's * is written :name, a final ** is written *).", mem.key, target, from)
 		}
@@ -411,8 +429,6 @@ func routePattern(glob string) (string, bool) {
 	return "/" + strings.Join(segs, "/"), true
 }
 
-var redirectStatusList = []int{301, 302, 303, 307, 308}
-
 func (m *migration) redirects(v *jsonValue) {
 	if v == nil {
 		return
@@ -427,10 +443,10 @@ func (m *migration) redirects(v *jsonValue) {
 		if u == nil {
 			continue
 		}
-		status := 301
+		status := config.DefaultRedirectStatus
 		if s := fields["status"]; s != nil {
 			n, err := strconv.Atoi(s.num.String())
-			if err != nil || !containsInt(redirectStatusList, n) {
+			if err != nil || !slices.Contains(config.RedirectStatuses, n) {
 				m.errorAt(s, append(key, "status"), fmt.Sprintf("%s is not a redirect status", s.num), "use 301, 302, 303, 307 or 308")
 				continue
 			}
@@ -460,7 +476,7 @@ func (m *migration) redirects(v *jsonValue) {
 			m.notMigrated(`redirects %q: the url %q contains ":%s", which Heroku sent literally but static.toml reads as a placeholder; add the redirect by hand.`, mem.key, to, names[0])
 			continue
 		}
-		m.cfg.Redirects = append(m.cfg.Redirects, Redirect{From: mem.key, To: to, Status: status})
+		m.cfg.Redirects = append(m.cfg.Redirects, config.Redirect{From: mem.key, To: to, Status: status})
 	}
 	if len(m.cfg.Redirects) > 0 {
 		m.note("redirects: Heroku applied a redirect only when no file (and no proxy) matched the path; here redirects are checked before files, so a redirect now wins over a file at the same path.")
@@ -473,7 +489,7 @@ func (m *migration) proxies(v *jsonValue) {
 	}
 	type entry struct {
 		prefix string
-		proxy  Proxy
+		proxy  config.Proxy
 	}
 	var list []entry
 	for _, mem := range m.unique(v, []string{"proxies"}) {
@@ -491,8 +507,8 @@ func (m *migration) proxies(v *jsonValue) {
 		if !m.checkVars(o, okey, origin, "proxy origins") {
 			continue
 		}
-		if !hasVars(origin) {
-			if msg := checkOrigin(origin); msg != "" {
+		if !config.HasVars(origin) {
+			if msg := config.CheckOrigin(origin); msg != "" {
 				m.errorAt(o, okey, msg, `e.g. "https://api.example.com/"`)
 				continue
 			}
@@ -509,7 +525,7 @@ func (m *migration) proxies(v *jsonValue) {
 		to := origin
 		if !strings.HasSuffix(to, "/") {
 			to += "/"
-			if hasVars(origin) {
+			if config.HasVars(origin) {
 				m.note("proxies %q: the origin %q becomes %q because the rest of the path is appended to it as is (Heroku inserted the / itself); the variable's value should not end in /.", mem.key, origin, to)
 			} else {
 				m.note("proxies %q: the origin %q becomes %q because the rest of the path is appended to it as is (Heroku inserted the / itself).", mem.key, origin, to)
@@ -519,7 +535,7 @@ func (m *migration) proxies(v *jsonValue) {
 		if !strings.HasSuffix(mem.key, "/") {
 			m.note("proxies %q: Heroku proxied every path starting with %q (also e.g. %sx); here only %s and paths under %s/ are proxied.", mem.key, mem.key, mem.key, mem.key, mem.key)
 		}
-		list = append(list, entry{prefix, Proxy{From: from, To: to, MaxBody: "25MB"}})
+		list = append(list, entry{prefix, config.Proxy{From: from, To: to, MaxBody: config.DefaultMaxBodyText}})
 	}
 	if len(list) == 0 {
 		return
@@ -542,6 +558,10 @@ func (m *migration) headers(v *jsonValue) {
 	if v == nil {
 		return
 	}
+	if len(v.members) > config.MaxHeaderRules {
+		m.errorAt(v.members[config.MaxHeaderRules].keyValue(), []string{"headers"}, config.TooManyHeaderRules, config.HeaderRulesHint)
+		return
+	}
 	for _, mem := range m.unique(v, []string{"headers"}) {
 		key := []string{"headers", mem.key}
 		if !m.expect(mem.val, key, jsonObject) {
@@ -555,7 +575,7 @@ func (m *migration) headers(v *jsonValue) {
 			m.notMigrated("headers %q: paths always start with /, so Heroku never matched it.", mem.key)
 			continue
 		}
-		rule := HeaderRule{Glob: mem.key}
+		rule := config.HeaderRule{Glob: mem.key}
 		before := len(m.errs)
 		ok := true
 		for _, h := range m.unique(mem.val, key) {
@@ -577,7 +597,7 @@ func (m *migration) headers(v *jsonValue) {
 				m.notMigrated("headers %q: the header name %q uses ${VAR}, which static.toml does not resolve in names.", mem.key, h.key)
 				continue
 			}
-			if !validToken(h.key) {
+			if !config.ValidToken(h.key) {
 				m.errorAt(h.keyValue(), hkey, "not a valid header name", "use letters, digits and -")
 				ok = false
 				continue
@@ -597,7 +617,7 @@ func (m *migration) headers(v *jsonValue) {
 			if strings.EqualFold(h.key, "Content-Security-Policy") {
 				m.note("headers %q sets Content-Security-Policy, which replaces the hardened default policy on those paths; to keep the defaults and only allow more sources, move the sources to [csp] instead.", mem.key)
 			}
-			rule.Headers = append(rule.Headers, Header{Name: h.key, Value: value})
+			rule.Headers = append(rule.Headers, config.Header{Name: h.key, Value: value})
 		}
 		if !ok || len(m.errs) > before {
 			continue
@@ -652,7 +672,7 @@ func (m *migration) headerPrecedence() {
 	}
 }
 
-func hasHeader(hs []Header, name string) bool {
+func hasHeader(hs []config.Header, name string) bool {
 	for _, h := range hs {
 		if strings.EqualFold(h.Name, name) {
 			return true
@@ -664,15 +684,6 @@ func hasHeader(hs []Header, name string) bool {
 func containsFold(list []string, s string) bool {
 	for _, v := range list {
 		if strings.EqualFold(v, s) {
-			return true
-		}
-	}
-	return false
-}
-
-func containsInt(list []int, n int) bool {
-	for _, v := range list {
-		if v == n {
 			return true
 		}
 	}
@@ -758,14 +769,14 @@ func globTokens(g string) []globToken {
 
 func (m *migration) basicAuth(v, htpasswd *jsonValue) {
 	if v != nil && v.b {
-		m.cfg.BasicAuth = &BasicAuth{Realm: "Restricted", UsersEnv: DefaultUsersEnv}
-		m.note("basic_auth: Heroku read BASIC_AUTH_USERNAME and BASIC_AUTH_PASSWORD (an apr1/MD5 hash) or an .htpasswd file; here the users come from %s as user:bcrypt-hash entries (e.g. the output of htpasswd -nbB user password), so set that variable with bcrypt hashes before deploying.", DefaultUsersEnv)
+		m.cfg.BasicAuth = &config.BasicAuth{Realm: config.DefaultRealm, UsersEnv: config.DefaultUsersEnv}
+		m.note("basic_auth: Heroku read BASIC_AUTH_USERNAME and BASIC_AUTH_PASSWORD (an apr1/MD5 hash) or an .htpasswd file; here the users come from %s as user:bcrypt-hash entries (e.g. the output of htpasswd -nbB user password), so set that variable with bcrypt hashes before deploying.", config.DefaultUsersEnv)
 		m.note("basic_auth: Heroku protected every path; here /.well-known/ stays public unless [basic_auth] paths says otherwise.")
 	} else {
-		m.note("basic_auth: Heroku also turned basic auth on whenever BASIC_AUTH_USERNAME was set; here only a [basic_auth] table does, so add one if the app relied on that variable.")
+		m.note("basic_auth: Heroku also turned basic auth on whenever BASIC_AUTH_USERNAME was set; here only a [basic_auth] table does, and the server refuses to start while BASIC_AUTH_USERNAME or BASIC_AUTH_PASSWORD is set without one: add one (and %s) if the app relied on those variables.", config.DefaultUsersEnv)
 	}
 	if htpasswd != nil {
-		m.note("basic_auth_htpasswd_path: %q is not read; put its users in %s with bcrypt hashes instead.", htpasswd.str, DefaultUsersEnv)
+		m.note("basic_auth_htpasswd_path: %q is not read; put its users in %s with bcrypt hashes instead.", htpasswd.str, config.DefaultUsersEnv)
 	}
 }
 
@@ -850,15 +861,15 @@ func readJSON(name string, data []byte) (*jsonValue, error) {
 	r := &jsonReader{name: name, data: data, dec: json.NewDecoder(bytes.NewReader(data))}
 	r.dec.UseNumber()
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, &Error{File: name, Msg: "the file is empty", Hint: `write {} for the defaults, or e.g. {"root": "dist/"}`}
+		return nil, &config.Error{File: name, Msg: "the file is empty", Hint: `write {} for the defaults, or e.g. {"root": "dist/"}`}
 	}
-	v, err := r.value()
+	v, err := r.value(0)
 	if err != nil {
 		return nil, err
 	}
 	start := r.start()
 	if _, err := r.dec.Token(); err != io.EOF {
-		return nil, &Error{File: name, Pos: offsetPosition(data, start), Msg: "invalid JSON: text after the closing }", Hint: "remove it; the file holds one JSON object"}
+		return nil, &config.Error{File: name, Pos: offsetPosition(data, start), Msg: "invalid JSON: text after the closing }", Hint: "remove it; the file holds one JSON object"}
 	}
 	return v, nil
 }
@@ -906,13 +917,18 @@ func (r *jsonReader) syntaxError(err error, off int64) error {
 		msg = "unexpected end of file"
 	}
 	hint := "check for a missing comma, quote or bracket; JSON allows no comments and no comma after the last item"
-	return &Error{File: r.name, Pos: offsetPosition(r.data, off), Msg: "invalid JSON: " + msg, Hint: hint}
+	return &config.Error{File: r.name, Pos: offsetPosition(r.data, off), Msg: "invalid JSON: " + msg, Hint: hint}
 }
 
-func (r *jsonReader) value() (*jsonValue, error) {
+// value reads the value that starts at the next token, depth levels of
+// objects and arrays down.
+func (r *jsonReader) value(depth int) (*jsonValue, error) {
 	tok, off, err := r.token()
 	if err != nil {
 		return nil, err
+	}
+	if d, ok := tok.(json.Delim); ok && (d == '{' || d == '[') && depth == config.MaxDepth {
+		return nil, config.TooDeepError(r.name, offsetPosition(r.data, off))
 	}
 	v := &jsonValue{off: off}
 	switch t := tok.(type) {
@@ -934,7 +950,7 @@ func (r *jsonReader) value() (*jsonValue, error) {
 					return nil, err
 				}
 				key, _ := ktok.(string)
-				val, err := r.value()
+				val, err := r.value(depth + 1)
 				if err != nil {
 					return nil, err
 				}
@@ -943,7 +959,7 @@ func (r *jsonReader) value() (*jsonValue, error) {
 		case '[':
 			v.kind = jsonArray
 			for r.dec.More() {
-				item, err := r.value()
+				item, err := r.value(depth + 1)
 				if err != nil {
 					return nil, err
 				}
@@ -959,14 +975,14 @@ func (r *jsonReader) value() (*jsonValue, error) {
 
 // offsetPosition converts a byte offset into a 1-based line and column
 // (counted in characters).
-func offsetPosition(data []byte, off int64) Position {
+func offsetPosition(data []byte, off int64) config.Position {
 	if off > int64(len(data)) {
 		off = int64(len(data))
 	}
 	before := data[:off]
 	line := bytes.Count(before, []byte("\n")) + 1
 	lineStart := bytes.LastIndexByte(before, '\n') + 1
-	return Position{Line: line, Col: utf8.RuneCount(before[lineStart:]) + 1}
+	return config.Position{Line: line, Col: utf8.RuneCount(before[lineStart:]) + 1}
 }
 
 // jsonKeyPath renders a key path for messages: redirects."/old".status.
@@ -993,4 +1009,28 @@ func tomlKeys() []string {
 		keys = append(keys, f.tag)
 	}
 	return keys
+}
+
+// checkText reports every member name and string value of the document
+// that holds a character badChar refuses, where it is written.
+func (m *migration) checkText(v *jsonValue, key []string) {
+	switch v.kind {
+	case jsonString:
+		if n, desc := config.BadChar(v.str); desc != "" {
+			m.errorAt(v, key, fmt.Sprintf("the value holds %s at character %d", desc, n), config.BadCharHint)
+		}
+	case jsonArray:
+		for _, item := range v.items {
+			m.checkText(item, key)
+		}
+	case jsonObject:
+		for _, mem := range v.members {
+			k := config.At(key, mem.key)
+			if n, desc := config.BadChar(mem.key); desc != "" {
+				m.errorAt(mem.keyValue(), k, fmt.Sprintf("the key holds %s at character %d", desc, n), config.BadCharHint)
+				continue
+			}
+			m.checkText(mem.val, k)
+		}
+	}
 }

@@ -1,20 +1,16 @@
-package config
+package migrate
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
-)
 
-// StaticJSONName is Heroku's configuration file, read when an app has no
-// static.toml.
-const StaticJSONName = "static.json"
+	"github.com/hardstatic/buildpack/internal/appfs"
+	"github.com/hardstatic/buildpack/internal/config"
+)
 
 // Loaded is an application's configuration and where it came from.
 type Loaded struct {
-	Config *Config
+	Config *config.Config
 	// Source is the file read: static.toml, static.json, or "" for none.
 	Source string
 	// Notes explain how a static.json was migrated, one line each.
@@ -26,24 +22,24 @@ type Loaded struct {
 // LoadApp reads static.toml from appDir, or else static.json (migrated), or
 // else returns the defaults.
 func LoadApp(appDir string) (*Loaded, error) {
-	cfg, found, err := Load(appDir)
+	cfg, found, err := config.Load(appDir)
 	if err != nil {
 		return nil, err
 	}
 	if found {
-		return &Loaded{Config: cfg, Source: FileName}, nil
+		return &Loaded{Config: cfg, Source: config.FileName}, nil
 	}
-	data, err := os.ReadFile(filepath.Join(appDir, StaticJSONName)) //nolint:gosec // the app's own config
+	data, err := appfs.ReadFile(appDir, config.StaticJSONName, config.MaxFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Loaded{Config: cfg}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", StaticJSONName, err)
+		return nil, err
 	}
-	cfg, notes, err := ParseStaticJSON(StaticJSONName, data)
+	cfg, notes, err := ParseStaticJSON(config.StaticJSONName, data)
 	if err != nil {
 		return nil, err
 	}
-	cfg.file = StaticJSONName
-	return &Loaded{Config: cfg, Source: StaticJSONName, Notes: notes, Migrated: EncodeTOML(cfg, notes)}, nil
+	cfg.SetFile(config.StaticJSONName)
+	return &Loaded{Config: cfg, Source: config.StaticJSONName, Notes: notes, Migrated: EncodeTOML(cfg, notes)}, nil
 }
