@@ -111,3 +111,29 @@ func TestPagePoliciesBudget(t *testing.T) {
 		t.Errorf("the log lacks %q:\n%.2000s", want, out.String())
 	}
 }
+
+// Only files the walk serves are analysed: a hidden script relaxes nothing,
+// and the log says why it was not read.
+func TestPagePoliciesOnlyServedFiles(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"index.html":    `<script src="/drafts/app.js"></script><link rel=stylesheet href="/.theme.css">`,
+		"drafts/app.js": `document.createElement("style")`,
+		".theme.css":    `.i{background:url(data:image/png;base64,AA)}`,
+	})
+	cfg := config.Default()
+	cfg.Hide = []string{"/drafts/**"}
+	tree, err := walkRoot(root, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	got := pagePolicies(root, cfg, tree, policy.CSP(policy.CSPOptions{}), logger{w: &out})
+	if len(got) != 0 {
+		t.Errorf("files that are never served relaxed the policy: %q", got)
+	}
+	for _, want := range []string{"index.html: drafts/app.js: not analysed: never served", "index.html: .theme.css: not analysed: never served"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the log lacks %q:\n%s", want, out.String())
+		}
+	}
+}
