@@ -221,6 +221,28 @@ func run() error {
 		}
 	}
 
+	if *authBench {
+		authDir := filepath.Join(tmp, "gen-auth")
+		if err := authSite(authDir); err != nil {
+			return err
+		}
+		authWS, err := newWS(authDir)
+		if err != nil {
+			return err
+		}
+		if log, _, err := buildWS(authWS); err != nil {
+			return fmt.Errorf("building the site with basic auth: %w\n%s", err, log)
+		}
+		if err := benchAuth(&out, gen, authWS, tmp); err != nil {
+			return err
+		}
+	}
+	if *idleConns > 0 {
+		if err := benchIdle(&out, gen, tmp); err != nil {
+			return err
+		}
+	}
+
 	// Start-up and memory.
 	startMedian, startAll, err := startupMedian(gen, *starts)
 	if err != nil {
@@ -558,7 +580,7 @@ func buildCred() *syscall.SysProcAttr {
 
 // startOurs runs the web process through the launcher, as the image would,
 // with its (JSON access log) output going to logFile.
-func startOurs(ws *lifecycle.Workspace, logFile string) (*server, error) {
+func startOurs(ws *lifecycle.Workspace, logFile string, env ...string) (*server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -571,7 +593,7 @@ func startOurs(ws *lifecycle.Workspace, logFile string) (*server, error) {
 	}
 	cmd := exec.Command(filepath.Join(ws.Dir, "cnb", "process", "web"))
 	cmd.Dir = ws.AppDir
-	cmd.Env = launchEnv(ws, port)
+	cmd.Env = append(launchEnv(ws, port), env...)
 	cmd.Stdout, cmd.Stderr = pw, pw
 	cmd.SysProcAttr = buildCred()
 	if err := cmd.Start(); err != nil {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/hardstatic/buildpack/internal/basicauth"
 )
 
 func hashPasswordCmd() *cobra.Command {
@@ -28,7 +30,8 @@ func hashPasswordCmd() *cobra.Command {
 			if pw == "" {
 				return usageError{errors.New("the password is empty")}
 			}
-			hash, err := bcrypt.GenerateFromPassword([]byte(pw), 12)
+			// The highest cost the server accepts: the slowest to crack.
+			hash, err := bcrypt.GenerateFromPassword([]byte(pw), basicauth.MaxCost)
 			if err != nil {
 				return err
 			}

@@ -123,20 +123,26 @@ func TestLaunchVarsAndBasicAuth(t *testing.T) {
 	}
 	t.Setenv("BASIC_AUTH_USERS", "alice:secret")
 	_, err = launch.Config(file, "8080", app)
-	if err == nil || !strings.Contains(err.Error(), `the password of user "alice" is not a bcrypt hash`) {
+	if err == nil || !strings.Contains(err.Error(), `user "alice": the password is not a bcrypt hash`) {
 		t.Fatalf("plain-text password: %v", err)
+	}
+	// A cost that would pin a core on every wrong password stops the server.
+	t.Setenv("BASIC_AUTH_USERS", "alice:$2a$31$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW")
+	_, err = launch.Config(file, "8080", app)
+	if err == nil || !strings.Contains(err.Error(), `BASIC_AUTH_USERS: user "alice": the bcrypt cost 31 is over 12`) {
+		t.Fatalf("cost 31: %v", err)
 	}
 	t.Setenv("BASIC_AUTH_USERS", "alice:$2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW\nbob:$2y$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW")
 	out, err := launch.Config(file, "8080", app)
 	must(t, err)
-	if !strings.Contains(string(out), `"username": "bob"`) || !strings.Contains(string(out), "www.example.com") {
+	if !strings.Contains(string(out), `"username": "bob"`) || !strings.Contains(string(out), "www.example.com") || !strings.Contains(string(out), "static_basic_auth") {
 		t.Fatalf("config lacks users or host:\n%s", out)
 	}
 	t.Setenv("BASIC_AUTH_USERS", "")
 	t.Setenv("BASIC_AUTH_DISABLED", "true")
 	out, err = launch.Config(file, "8080", app)
 	must(t, err)
-	if strings.Contains(string(out), "authentication") {
+	if strings.Contains(string(out), "static_basic_auth") {
 		t.Fatal("BASIC_AUTH_DISABLED=true left basic auth on")
 	}
 }

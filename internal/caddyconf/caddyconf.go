@@ -11,16 +11,21 @@ package caddyconf
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"path"
 	"strings"
 	"time"
+	"unicode"
 
+	"github.com/hardstatic/buildpack/internal/basicauth"
 	"github.com/hardstatic/buildpack/internal/config"
 	"github.com/hardstatic/buildpack/internal/pattern"
 	"github.com/hardstatic/buildpack/internal/policy"
+	"github.com/hardstatic/buildpack/internal/staticsite"
 )
 
 // Site is everything the server needs to know to serve one static site.
@@ -45,28 +50,36 @@ type Site struct {
 	// PagePolicies maps HTML files (relative to Root) to the
 	// Content-Security-Policy computed for them at build time.
 	PagePolicies map[string]string
+	// MaxConns caps the connections open at once (connlimit); 0: no cap.
+	MaxConns int
+	// IdleTimeout closes keep-alive connections idle that long; 0:
+	// IdleTimeout.
+	IdleTimeout time.Duration
+	// TrustedProxies are the address ranges (CIDR) whose X-Forwarded-*
+	// headers are believed; nil: DefaultTrustedProxies, empty: none.
+	TrustedProxies []string
+	// Runtime are the launch-time switches (preview, maintenance, metrics).
+	Runtime Runtime
 }
 
-// Account is one basic-auth user.
-type Account struct {
-	Username string `json:"username"`
-	Password string `json:"password"` // bcrypt hash
-}
+// Account is one basic-auth user (name and bcrypt hash).
+type Account = basicauth.Account
 
 // Timeouts and limits of the HTTP server. Hard deadlines guard against slow
 // clients (slowloris); Caddy's per-chunk idle timeouts are turned off because
 // they cost large-file throughput and the hard deadlines already bound a
-// connection.
+// connection. ReadTimeout holds for every route: proxy routes, the only ones
+// that accept uploads, extend it per request (static_proxy_guard).
+// IdleTimeout is longer than the 60 s idle timeout of common load balancers
+// (AWS ALB, nginx upstream keep-alive), so the router, not the server,
+// closes an idle connection first and never sends on one being closed.
 const (
 	ReadHeaderTimeout = 10 * time.Second
 	ReadTimeout       = 30 * time.Second
-	// ProxyReadTimeout replaces ReadTimeout when proxies are configured:
-	// they are the only routes that accept request bodies (uploads).
-	ProxyReadTimeout = 5 * time.Minute
-	WriteTimeout     = 5 * time.Minute
-	IdleTimeout      = 2 * time.Minute
-	MaxHeaderBytes   = 16 << 10
-	DefaultGrace     = 10 * time.Second
+	WriteTimeout      = 5 * time.Minute
+	IdleTimeout       = 75 * time.Second
+	MaxHeaderBytes    = 16 << 10
+	DefaultGrace      = 10 * time.Second
 )
 
 type obj = map[string]any
@@ -87,15 +100,15 @@ func Build(site Site) ([]byte, error) {
 	if grace == 0 {
 		grace = DefaultGrace
 	}
-	readTimeout := ReadTimeout
-	if len(cfg.Proxies) > 0 {
-		readTimeout = ProxyReadTimeout
+	idle := site.IdleTimeout
+	if idle == 0 {
+		idle = IdleTimeout
 	}
 	routes, err := siteRoutes(site, cfg)
 	if err != nil {
 		return nil, err
 	}
-	errorRoutes := []obj{{"handle": []obj{headersHandler(site.Headers, true), {
+	errorRoutes := []obj{{"handle": []obj{previewHeaders(headersHandler(site.Headers, true), site.Runtime), {
 		"handler":     "static_response",
 		"status_code": "{http.error.status_code}",
 		"headers":     obj{"Content-Type": []string{"text/plain; charset=utf-8"}, "Cache-Control": []string{"no-store"}},
@@ -106,17 +119,37 @@ func Build(site Site) ([]byte, error) {
 		"protocols":           []string{"h1"},
 		"automatic_https":     obj{"disable": true},
 		"read_header_timeout": ReadHeaderTimeout.String(),
-		"read_timeout":        readTimeout.String(),
+		"read_timeout":        ReadTimeout.String(),
 		"write_timeout":       WriteTimeout.String(),
-		"idle_timeout":        IdleTimeout.String(),
+		"idle_timeout":        idle.String(),
 		"read_idle_timeout":   -1,
 		"write_idle_timeout":  -1,
 		"max_header_bytes":    MaxHeaderBytes,
-		// The platform's router is the client; trust its X-Forwarded-*.
-		"trusted_proxies": obj{"source": "static", "ranges": privateRanges},
-		"logs":            obj{},
-		"routes":          routes,
-		"errors":          obj{"routes": errorRoutes},
+		"logs":                obj{},
+		"routes":              routes,
+		"errors":              obj{"routes": errorRoutes},
+	}
+	trusted := site.TrustedProxies
+	if trusted == nil {
+		trusted = DefaultTrustedProxies
+	}
+	if len(trusted) > 0 {
+		// The platform's router is the client; believe its X-Forwarded-*.
+		// Strict: the client IP is the rightmost address that is not a
+		// trusted proxy, not the leftmost one, which anyone can write.
+		server["trusted_proxies"] = obj{"source": "static", "ranges": trusted}
+		server["trusted_proxies_strict"] = 1
+	}
+	if site.MaxConns > 0 {
+		server["listener_wrappers"] = []obj{{"wrapper": "static_limit", "max_conns": site.MaxConns}}
+	}
+	httpApp := obj{
+		"grace_period": grace.String(),
+		"servers":      obj{"site": server},
+	}
+	if site.Runtime.MetricsListen != "" {
+		httpApp["metrics"] = obj{}
+		httpApp["servers"].(obj)["metrics"] = metricsServer(site.Runtime.MetricsListen)
 	}
 	doc := obj{
 		// No admin endpoint, and no config saved to disk.
@@ -127,11 +160,8 @@ func Build(site Site) ([]byte, error) {
 		}}},
 		"apps": obj{
 			// The platform terminates TLS; nothing may touch certificate storage.
-			"tls": obj{"disable_storage_clean": true},
-			"http": obj{
-				"grace_period": grace.String(),
-				"servers":      obj{"site": server},
-			},
+			"tls":  obj{"disable_storage_clean": true},
+			"http": httpApp,
 		},
 	}
 	return json.MarshalIndent(doc, "", "  ")
@@ -140,9 +170,11 @@ func Build(site Site) ([]byte, error) {
 // siteRoutes lists the routes in precedence order.
 func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 	routes := []obj{
-		{"handle": []obj{headersHandler(site.Headers, true)}},
+		// The probe answers first; then the site-wide headers.
+		{"handle": append(runtimeHandlers(site.Runtime), headersHandler(site.Headers, true))},
 		// One canonical request path for every later route and handler.
-		{"handle": []obj{{"handler": "static_canonical"}}},
+		// The page's runtime configuration (internal/caddyconf/runtime.go).
+		{"handle": []obj{{"handler": "static_canonical"}, {"handler": "subroute", "routes": []obj{envRoute(site, cfg)}}}},
 	}
 	globs := headerRoutes(cfg.HeaderRules)
 	routes = append(routes, globs...)
@@ -172,8 +204,14 @@ func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 			"handle": []obj{{"handler": "static_csp_report"}},
 		})
 	}
+	if site.Runtime.Preview {
+		routes = append(routes, robotsRoute())
+	}
 	if cfg.BasicAuth != nil && site.Users != nil {
 		routes = append(routes, basicAuthRoute(cfg.BasicAuth, site.Users))
+	}
+	if site.Runtime.Maintenance {
+		routes = append(routes, maintenanceRoute(site))
 	}
 	if len(cfg.Redirects) > 0 {
 		rules := make([]obj, len(cfg.Redirects))
@@ -284,12 +322,9 @@ func basicAuthRoute(a *config.BasicAuth, users []Account) obj {
 	return obj{
 		"match": []obj{{"static_protected": obj{"paths": a.Paths}}},
 		"handle": []obj{{
-			"handler": "authentication",
-			"providers": obj{"http_basic": obj{
-				"accounts": users,
-				"realm":    a.Realm,
-				"hash":     obj{"algorithm": "bcrypt"},
-			}},
+			"handler":  "static_basic_auth",
+			"realm":    a.Realm,
+			"accounts": users,
 		}},
 	}
 }
@@ -297,8 +332,9 @@ func basicAuthRoute(a *config.BasicAuth, users []Account) obj {
 // proxyRoute forwards requests matching p.From to the origin in p.To. The
 // site-wide security headers are removed from proxied responses; [headers]
 // tables that match the path still apply.
-// With basic auth on, the visitor's Authorization header carries the site's
-// password, so it is not forwarded.
+// With basic auth on, the Authorization header of a request that basic auth
+// let through carries the site's password, so it is not forwarded; on a
+// proxy path that is not protected the client's own goes to the origin.
 func proxyRoute(p config.Proxy, defaults []policy.Header, globs []obj, dropAuth bool) (obj, error) {
 	u, err := url.Parse(p.To)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -316,7 +352,9 @@ func proxyRoute(p config.Proxy, defaults []policy.Header, globs []obj, dropAuth 
 	if port == "" {
 		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
 	}
-	transport := obj{"protocol": "http"}
+	// Requests forwarded at once, and so connections to the origin, are
+	// bounded: at the bound static_proxy_guard answers 503 after a wait.
+	transport := obj{"protocol": "http", "max_conns_per_host": staticsite.DefaultProxyMaxConns}
 	if u.Scheme == "https" {
 		transport["tls"] = obj{"server_name": u.Hostname()}
 	}
@@ -333,13 +371,17 @@ func proxyRoute(p config.Proxy, defaults []policy.Header, globs []obj, dropAuth 
 		handle = append(handle, obj{"handler": "subroute", "routes": globs})
 	}
 	handle = append(handle,
+		// Deferred, and inside the [headers] tables: what the origin and
+		// Caddy say about themselves is removed unless an author sets it.
+		deferred(obj{"handler": "headers", "response": obj{"delete": proxyResponseDrop}}),
 		obj{"handler": "request_body", "max_size": maxBody},
+		obj{"handler": "static_proxy_guard", "max_conns": staticsite.DefaultProxyMaxConns, "drop_site_credentials": dropAuth},
 		obj{"handler": "static_proxy_path", "from": p.From, "base_path": u.EscapedPath()},
 		obj{
 			"handler":        "reverse_proxy",
 			"upstreams":      []obj{{"dial": net.JoinHostPort(u.Hostname(), port)}},
 			"transport":      transport,
-			"headers":        requestHeaders(reqHeaders, dropAuth),
+			"headers":        requestHeaders(reqHeaders),
 			"flush_interval": -1,
 		},
 	)
@@ -362,18 +404,62 @@ func policyHeader(headers []policy.Header) string {
 
 func routeRegexp(r *pattern.Route) string { return r.Regexp() }
 
-func requestHeaders(set obj, dropAuth bool) obj {
-	h := obj{"set": set}
-	if _, setByAuthor := set["Authorization"]; dropAuth && !setByAuthor {
-		h["delete"] = []string{"Authorization"}
+// requestHeaders sets the author's headers on the request to the origin and
+// deletes the forwarding headers a client may have written (Caddy sets
+// X-Forwarded-For/-Proto/-Host itself, from a trusted proxy's values only).
+// A header the author sets is kept.
+func requestHeaders(set obj) obj {
+	var del []string
+	for _, name := range proxyRequestDrop {
+		if _, setByAuthor := set[name]; !setByAuthor {
+			del = append(del, name)
+		}
 	}
-	return obj{"request": h}
+	return obj{"request": obj{"set": set, "delete": del}}
 }
+
+// proxyRequestDrop are the forwarding headers of other conventions, which
+// an origin might believe; only the X-Forwarded-For/-Proto/-Host that
+// Caddy writes reach it.
+var proxyRequestDrop = []string{
+	"Forwarded", "X-Real-Ip", "X-Forwarded-Port", "X-Forwarded-Prefix", "X-Forwarded-Server", "X-Forwarded-Ssl",
+	"X-Forwarded-Scheme", "X-Forwarded-Uri", "X-Original-Url", "X-Original-Host", "X-Rewrite-Url", "X-Host",
+	"X-Client-Ip", "True-Client-Ip", "X-Cluster-Client-Ip", "Cf-Connecting-Ip", "Fastly-Client-Ip",
+}
+
+// proxyResponseDrop are the headers that name the origin's or the proxy's
+// software.
+var proxyResponseDrop = []string{"Server", "Via", "X-Powered-By"}
 
 // literal escapes Caddy placeholder braces in author-supplied text.
 func literal(s string) string {
 	return strings.NewReplacer("{", `\{`, "}", `\}`).Replace(s)
 }
 
-// privateRanges are the addresses a platform's router connects from.
-var privateRanges = []string{"127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7"}
+// DefaultTrustedProxies are the addresses a platform's router connects from:
+// loopback and the private ranges (RFC 1918, IPv6 unique local).
+var DefaultTrustedProxies = []string{"127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7"}
+
+// ParseTrustedProxies reads a list of address ranges (CIDR) or addresses,
+// separated by commas or spaces; "none" is the empty list.
+func ParseTrustedProxies(s string) ([]string, error) {
+	if strings.TrimSpace(s) == "none" {
+		return []string{}, nil
+	}
+	var out []string
+	for f := range strings.FieldsFuncSeq(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked().String())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address range such as 10.0.0.0/8 or an address", f)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()).String())
+	}
+	if len(out) == 0 {
+		return nil, errors.New(`no address ranges (write "none" to trust no proxy)`)
+	}
+	return out, nil
+}

@@ -3,7 +3,10 @@ package caddyconf
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/hardstatic/buildpack/internal/config"
 	"github.com/hardstatic/buildpack/internal/policy"
@@ -96,13 +99,17 @@ func TestBuild(t *testing.T) {
 			{append(srv, "automatic_https", "disable"), true},
 			{append(srv, "protocols"), []any{"h1"}},
 			{append(srv, "read_header_timeout"), "10s"},
-			{append(srv, "idle_timeout"), "2m0s"},
+			{append(srv, "idle_timeout"), "1m15s"},
+			{append(srv, "read_timeout"), "30s"},
+			{append(srv, "trusted_proxies", "ranges", 0), "127.0.0.0/8"},
+			{append(srv, "trusted_proxies_strict"), 1.0},
+			{append(srv, "listener_wrappers"), nil},
 			{append(srv, "read_idle_timeout"), -1.0},
 			{append(srv, "write_idle_timeout"), -1.0},
 			{append(srv, "max_header_bytes"), 16384.0},
 			{append(srv, "logs"), map[string]any{}},
-			{route(0, "handle", 0, "response", "set", "X-Frame-Options"), []any{"DENY"}},
-			{route(0, "handle", 0, "response", "delete"), []any{"Server", "X-Removed"}},
+			{route(0, "handle", 1, "response", "set", "X-Frame-Options"), []any{"DENY"}},
+			{route(0, "handle", 1, "response", "delete"), []any{"Server", "X-Removed"}},
 			// https_only is on by default and comes first after the headers.
 			{route(1, "match", 0, "header_regexp", "X-Forwarded-Proto", "pattern"), `(?i)^\s*http\s*(,|$)`},
 			{route(1, "handle", 0, "headers", "Location"), []any{"https://{http.request.host}{http.request.uri}"}},
@@ -142,13 +149,19 @@ func TestBuild(t *testing.T) {
 		{"proxy", withConfig("https_only = false\n[[proxies]]\nfrom = \"/api/*\"\nto = \"https://api.example.com:8443/v1/\"\nmax_body = \"1MB\"\nheaders = { X-Key = \"k\" }\n"), []check{
 			{route(1, "match", 0, "path_regexp", "pattern"), "^/api(?:/(.*))?$"},
 			{route(1, "handle", 0, "response", "delete"), []any{"X-Frame-Options", "X-Removed"}},
-			{route(1, "handle", 1, "max_size"), 1048576.0},
-			{route(1, "handle", 2, "base_path"), "/v1/"},
-			{route(1, "handle", 3, "upstreams", 0, "dial"), "api.example.com:8443"},
-			{route(1, "handle", 3, "transport", "tls", "server_name"), "api.example.com"},
-			{route(1, "handle", 3, "headers", "request", "set", "Host"), []any{"api.example.com:8443"}},
-			{route(1, "handle", 3, "headers", "request", "set", "X-Key"), []any{"k"}},
-			{route(1, "handle", 3, "flush_interval"), -1.0},
+			{route(1, "handle", 1, "response", "delete"), []any{"Server", "Via", "X-Powered-By"}},
+			{route(1, "handle", 1, "response", "deferred"), true},
+			{route(1, "handle", 2, "max_size"), 1048576.0},
+			{route(1, "handle", 3, "handler"), "static_proxy_guard"},
+			{route(1, "handle", 3, "max_conns"), 64.0},
+			{route(1, "handle", 4, "base_path"), "/v1/"},
+			{route(1, "handle", 5, "upstreams", 0, "dial"), "api.example.com:8443"},
+			{route(1, "handle", 5, "transport", "tls", "server_name"), "api.example.com"},
+			{route(1, "handle", 5, "transport", "max_conns_per_host"), 64.0},
+			{route(1, "handle", 5, "headers", "request", "set", "Host"), []any{"api.example.com:8443"}},
+			{route(1, "handle", 5, "headers", "request", "set", "X-Key"), []any{"k"}},
+			{route(1, "handle", 5, "headers", "request", "delete", 0), "Forwarded"},
+			{route(1, "handle", 5, "flush_interval"), -1.0},
 			{route(1, "terminal"), true},
 		}},
 		{"spa fallback and rewrites", withConfig("https_only = false\nfallback = \"/index.html\"\n[[rewrites]]\nfrom = \"/app/*\"\nto = \"/app.html\"\n"), []check{
@@ -174,9 +187,9 @@ func TestBasicAuthRoute(t *testing.T) {
 	cfg := decode(t, site)
 	for _, c := range []check{
 		{route(1, "match", 0, "static_protected", "paths"), nil},
-		{route(1, "handle", 0, "handler"), "authentication"},
-		{route(1, "handle", 0, "providers", "http_basic", "realm"), "Staff"},
-		{route(1, "handle", 0, "providers", "http_basic", "accounts", 0, "username"), "alice"},
+		{route(1, "handle", 0, "handler"), "static_basic_auth"},
+		{route(1, "handle", 0, "realm"), "Staff"},
+		{route(1, "handle", 0, "accounts", 0, "username"), "alice"},
 	} {
 		if got := at(cfg, c.path...); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%v = %#v, want %#v", c.path, got, c.want)
@@ -193,12 +206,15 @@ func TestProxyDropsSitePassword(t *testing.T) {
 	site := Site{Listen: ":1", Root: "/r", Users: []Account{{Username: "a", Password: "$2a$x"}},
 		Config: parse(t, "https_only = false\n[basic_auth]\n[[proxies]]\nfrom = \"/api/*\"\nto = \"http://127.0.0.1:9\"\n")}
 	cfg := decode(t, site)
-	if got := at(cfg, route(2, "handle", 3, "headers", "request", "delete")...); !reflect.DeepEqual(got, []any{"Authorization"}) {
-		t.Errorf("Authorization is forwarded to the origin: %v", got)
+	if got := at(cfg, route(2, "handle", 3, "drop_site_credentials")...); got != any(true) {
+		t.Errorf("with basic auth, the proxy guard does not drop the site's credentials: %v", got)
+	}
+	if got, _ := at(cfg, route(2, "handle", 5, "headers", "request", "delete")...).([]any); slices.Contains(got, any("Authorization")) {
+		t.Errorf("Authorization is dropped on every proxied request, not only on those basic auth let through: %v", got)
 	}
 	site.Users = nil
 	site.Config = parse(t, "https_only = false\n[[proxies]]\nfrom = \"/api/*\"\nto = \"http://127.0.0.1:9\"\n")
-	if got := at(decode(t, site), route(1, "handle", 2, "headers", "request", "delete")...); got != nil {
+	if got := at(decode(t, site), route(1, "handle", 3, "drop_site_credentials")...); got != any(false) {
 		t.Errorf("without basic auth the client's Authorization must reach the origin: %v", got)
 	}
 }
@@ -209,9 +225,9 @@ func TestReportRoute(t *testing.T) {
 	site := Site{Listen: ":1", Root: "/r", Users: []Account{{Username: "a", Password: "$2a$x"}}}
 	for src, want := range map[string]any{
 		"https_only = false\n[basic_auth]\npaths = [\"/**\"]\n":                             "static_csp_report",
-		"https_only = false\n[basic_auth]\n[csp]\nreport_endpoint = false\n":                "authentication",
-		"https_only = false\n[basic_auth]\n[csp]\nreport_uri = \"https://r.example/csp\"\n": "authentication",
-		"https_only = false\n[basic_auth]\n[csp]\nreport_to = \"own-group\"\n":              "authentication",
+		"https_only = false\n[basic_auth]\n[csp]\nreport_endpoint = false\n":                "static_basic_auth",
+		"https_only = false\n[basic_auth]\n[csp]\nreport_uri = \"https://r.example/csp\"\n": "static_basic_auth",
+		"https_only = false\n[basic_auth]\n[csp]\nreport_to = \"own-group\"\n":              "static_basic_auth",
 	} {
 		cfg, err := config.Parse(config.FileName, []byte(src))
 		if err != nil {
@@ -237,6 +253,49 @@ func TestBuildRejects(t *testing.T) {
 	for _, site := range []Site{{Listen: ":1", Root: "relative"}, {Root: "/r"}} {
 		if _, err := Build(site); err == nil {
 			t.Errorf("Build(%+v) succeeded", site)
+		}
+	}
+}
+
+func TestConnectionsAndTrustedProxies(t *testing.T) {
+	site := Site{Listen: ":1", Root: "/r", MaxConns: 500, IdleTimeout: 3 * time.Second, TrustedProxies: []string{"10.1.0.0/16"}}
+	cfg := decode(t, site)
+	for _, c := range []check{
+		{append(srv, "listener_wrappers", 0, "wrapper"), "static_limit"},
+		{append(srv, "listener_wrappers", 0, "max_conns"), 500.0},
+		{append(srv, "idle_timeout"), "3s"},
+		{append(srv, "trusted_proxies", "ranges"), []any{"10.1.0.0/16"}},
+		{append(srv, "trusted_proxies_strict"), 1.0},
+	} {
+		if got := at(cfg, c.path...); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%v = %#v, want %#v", c.path, got, c.want)
+		}
+	}
+	site.TrustedProxies = []string{}
+	if got := at(decode(t, site), append(srv, "trusted_proxies")...); got != nil {
+		t.Errorf("no trusted proxies: trusted_proxies = %v", got)
+	}
+}
+
+func TestParseTrustedProxies(t *testing.T) {
+	for in, want := range map[string][]string{
+		"none":                      {},
+		"10.0.0.0/8":                {"10.0.0.0/8"},
+		"10.1.2.3/8, 192.0.2.1 ::1": {"10.0.0.0/8", "192.0.2.1/32", "::1/128"},
+		"fd00::/8,\n100.64.0.0/10":  {"fd00::/8", "100.64.0.0/10"},
+	} {
+		got, err := ParseTrustedProxies(in)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("ParseTrustedProxies(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"":            "no address ranges",
+		"10.0.0.0/33": `"10.0.0.0/33" is not an address range`,
+		"private":     `"private" is not an address range`,
+	} {
+		if _, err := ParseTrustedProxies(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseTrustedProxies(%q): error %v, want %q", in, err, want)
 		}
 	}
 }

@@ -11,19 +11,21 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	// Only the Caddy modules the generated configuration uses.
 	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp"
-	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp/caddyauth"
 	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp/headers"
 	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp/requestbody"
 	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp/reverseproxy"
 	_ "github.com/caddyserver/caddy/v2/modules/logging"
 
+	"github.com/hardstatic/buildpack/internal/basicauth" // static_basic_auth
 	"github.com/hardstatic/buildpack/internal/caddyconf"
 	"github.com/hardstatic/buildpack/internal/config"
+	"github.com/hardstatic/buildpack/internal/connlimit" // static_limit
 	"github.com/hardstatic/buildpack/internal/manifest"
-	_ "github.com/hardstatic/buildpack/internal/staticsite" // static_site, static_redirects, static_paths
+	_ "github.com/hardstatic/buildpack/internal/staticsite" // static_site, static_redirects, static_paths, static_proxy_path, static_proxy_guard
 )
 
 // UsageError marks errors the user fixes by changing the command line or
@@ -67,11 +69,19 @@ func Config(manifestPath, port, app string) ([]byte, error) {
 	if err := herokuBasicAuth(m, os.LookupEnv); err != nil {
 		return nil, err
 	}
+	secret := "" // the accounts are never exposed to the page
+	if cfg.BasicAuth != nil {
+		secret = cfg.BasicAuth.UsersEnv
+	}
 	users, err := basicAuthUsers(cfg, os.LookupEnv)
 	if err != nil {
 		return nil, err
 	}
-	return caddyconf.Build(caddyconf.Site{
+	rt, err := runtimeSwitches(os.LookupEnv, os.Environ(), secret, listen, os.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	site := caddyconf.Site{
 		Listen:  listen,
 		Root:    root,
 		Hide:    m.Hide,
@@ -80,7 +90,44 @@ func Config(manifestPath, port, app string) ([]byte, error) {
 		Users:   users,
 
 		PagePolicies: m.PagePolicies,
-	})
+		Runtime:      rt,
+	}
+	if err := connectionLimits(&site, os.LookupEnv); err != nil {
+		return nil, err
+	}
+	return caddyconf.Build(site)
+}
+
+// Launch environment of the connection limits.
+const (
+	EnvIdleTimeout    = "STATIC_IDLE_TIMEOUT"
+	EnvTrustedProxies = "STATIC_TRUSTED_PROXIES"
+)
+
+// connectionLimits sets the connection cap, the idle timeout and the trusted
+// proxies from the environment (or the machine's limits), and logs the cap.
+func connectionLimits(site *caddyconf.Site, lookup config.Lookup) error {
+	n, why, err := connlimit.Cap(lookup)
+	if err != nil {
+		return err
+	}
+	site.MaxConns = n
+	fmt.Fprintf(os.Stderr, "static-server: at most %s connections at once\n", why)
+	if v, ok := lookup(EnvIdleTimeout); ok && v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return fmt.Errorf("%s=%q is not a duration of at least 1s (such as 75s or 2m)", EnvIdleTimeout, v)
+		}
+		site.IdleTimeout = d
+	}
+	if v, ok := lookup(EnvTrustedProxies); ok {
+		ranges, err := caddyconf.ParseTrustedProxies(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", EnvTrustedProxies, err)
+		}
+		site.TrustedProxies = ranges
+	}
+	return nil
 }
 
 // herokuBasicAuth fails closed for an app migrated from Heroku: there,
@@ -133,7 +180,7 @@ func basicAuthUsers(cfg *config.Config, lookup config.Lookup) ([]caddyconf.Accou
 			"(make a hash with: static-server hash-password), or set BASIC_AUTH_DISABLED=true to serve without a password", config.FileName, a.UsersEnv)
 	}
 	var users []caddyconf.Account
-	seen := map[string]bool{}
+	seen, costs := map[string]bool{}, map[int]bool{}
 	for entry := range strings.FieldsFuncSeq(raw, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' }) {
 		entry = strings.TrimSpace(entry)
 		if entry == "" {
@@ -143,10 +190,11 @@ func basicAuthUsers(cfg *config.Config, lookup config.Lookup) ([]caddyconf.Accou
 		if !ok || name == "" {
 			return nil, fmt.Errorf("%s: an entry is not user:bcrypt-hash", a.UsersEnv)
 		}
-		if !isBcrypt(hash) {
-			return nil, fmt.Errorf("%s: the password of user %q is not a bcrypt hash; plain-text passwords are refused. "+
-				"Hash it with: static-server hash-password (or htpasswd -nbB %s PASSWORD)", a.UsersEnv, name, name)
+		cost, err := basicauth.CheckHash(hash)
+		if err != nil {
+			return nil, fmt.Errorf("%s: user %q: %w", a.UsersEnv, name, err)
 		}
+		costs[cost] = true
 		if seen[name] {
 			return nil, fmt.Errorf("%s: user %q appears twice", a.UsersEnv, name)
 		}
@@ -156,19 +204,11 @@ func basicAuthUsers(cfg *config.Config, lookup config.Lookup) ([]caddyconf.Accou
 	if len(users) == 0 {
 		return nil, fmt.Errorf("%s has no user:bcrypt-hash entries", a.UsersEnv)
 	}
+	if len(costs) > 1 {
+		fmt.Fprintf(os.Stderr, "static-server: warning: the hashes in %s have different bcrypt costs: "+
+			"response times tell the users of higher cost from unknown names; hash every password with the same cost\n", a.UsersEnv)
+	}
 	return users, nil
-}
-
-func isBcrypt(h string) bool {
-	if len(h) != 60 {
-		return false
-	}
-	for _, p := range []string{"$2a$", "$2b$", "$2y$"} {
-		if strings.HasPrefix(h, p) {
-			return true
-		}
-	}
-	return false
 }
 
 func listenAddress(port string) (string, error) {

@@ -19,6 +19,11 @@ import (
 // only (RFC 8615).
 const WellKnown = ".well-known"
 
+// Reserved is the directory under /.well-known/ that the server answers
+// itself (the probe, runtime configuration): no file of the site is ever
+// served there, so none can shadow or impersonate those answers.
+const Reserved = WellKnown + "/hardstatic"
+
 // Rule decides whether a name of the root is ever served, and whether it
 // needs credentials. The zero value serves everything but dot names.
 type Rule struct {
@@ -86,6 +91,9 @@ func (r *Rule) Refuses(name string) string {
 		case seg[0] == '.' && (i > 0 || seg != WellKnown):
 			return "a dotfile or dot-directory"
 		}
+	}
+	if name == Reserved || strings.HasPrefix(name, Reserved+"/") {
+		return "reserved for the server's own endpoints (/" + Reserved + "/)"
 	}
 	if r == nil {
 		return ""

@@ -24,6 +24,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/hardstatic/buildpack/internal/basicauth"
 	"github.com/hardstatic/buildpack/internal/pattern"
 	"github.com/hardstatic/buildpack/internal/site/table"
 	"github.com/hardstatic/buildpack/internal/sitefs"
@@ -376,9 +377,11 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 	}
 	// The file's own protection, whatever URL led here.
 	if e.protected && h.auth != nil && !authenticated(r) {
-		if _, ok := h.auth.Authenticate(w, r); !ok {
+		user, ok := h.auth.Authenticate(w, r)
+		if !ok {
 			return nil
 		}
+		caddyhttp.SetVar(r.Context(), basicauth.UserVar, user)
 	}
 	h.pagePolicy(w, name)
 	if h.serveEntry(w, r, e) {
