@@ -17,6 +17,7 @@ func TestDetectDeclines(t *testing.T) {
 	}{
 		{"procfile", "Procfile"},
 		{"no-index", "index.html"},
+		{"layout-unbuilt", "MkDocs (mkdocs.yml) writes site/, so build the site first"},
 	} {
 		t.Run(c.fixture, func(t *testing.T) {
 			t.Parallel()

@@ -70,6 +70,10 @@ func TestObservatory(t *testing.T) {
 		detect(t, ws)
 		build(t, ws)
 		srv := launch(t, ws, nil)
+		// The scanned policy names the report endpoint: it costs no points.
+		if resp, _ := get(t, srv, "/"); !strings.Contains(resp.Header.Get("Content-Security-Policy"), "report-uri /.well-known/csp-report; report-to csp-endpoint") {
+			t.Errorf("the scanned policy does not name the report endpoint: %q", resp.Header.Get("Content-Security-Policy"))
+		}
 		routerDir := t.TempDir()
 		startRouter(t, routerDir, ca, srv) // stopped when the subtest ends
 		out := runScanner(t, scanner, ca.caFile, observatoryHost)

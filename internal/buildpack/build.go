@@ -100,8 +100,7 @@ func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, *site
 	}
 	root, ok := config.FindRoot(appDir, explicit, source)
 	if !ok {
-		return manifest.Manifest{}, nil, fmt.Errorf("no site root: no index.html in %s or the app directory; "+
-			"set root in %s to the directory your site generator writes", candidates(), config.FileName)
+		return manifest.Manifest{}, nil, fmt.Errorf("no site root: %s", noRootReason(appDir))
 	}
 	abs, err := config.ResolveRoot(appDir, root)
 	if err != nil {
@@ -132,7 +131,7 @@ func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, *site
 		Source:  loaded.Source,
 		Config:  cfg,
 	}
-	m.PagePolicies = pagePolicies(abs, tree, m.Headers[0], log)
+	m.PagePolicies = pagePolicies(abs, cfg, tree, m.Headers[0], log)
 	logSite(log, cfg, m)
 	return m, tree, nil
 }

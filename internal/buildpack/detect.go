@@ -49,8 +49,7 @@ func Decide(appDir, rootOverride string) Decision {
 	}
 	root, ok := config.FindRoot(appDir, "", "")
 	if !ok {
-		return Decision{false, fmt.Sprintf("no %s and no index.html in %s or the app directory; "+
-			"add a %s with root = \"<dir>\" to serve another directory", config.FileName, candidates(), config.FileName)}
+		return Decision{false, noRootReason(appDir)}
 	}
 	if root.Rel == "." {
 		if marker := serverMarker(appDir); marker != "" {
@@ -78,15 +77,14 @@ func Detect(ctx libcnb.DetectContext) (libcnb.DetectResult, error) {
 	}}}, nil
 }
 
-func candidates() string {
-	s := ""
-	for i, c := range config.CandidateRoots {
-		if i > 0 {
-			s += ", "
-		}
-		s += c + "/"
+// noRootReason says why no root was found and what to do, naming the
+// generators whose configuration is there but whose output is not.
+func noRootReason(appDir string) string {
+	reason := fmt.Sprintf("no %s and no index.html in %s or the app directory", config.FileName, config.CandidateDirs())
+	if unbuilt := config.Unbuilt(appDir); unbuilt != "" {
+		reason += "; " + unbuilt + ", so build the site first (an earlier buildpack, or commit the output)"
 	}
-	return s
+	return reason + fmt.Sprintf("; add a %s with root = \"<dir>\" to serve another directory", config.FileName)
 }
 
 // serverMarker names a file that shows the app directory is not a finished

@@ -29,18 +29,26 @@ func hardenRoot(abs string, cfg *config.Config, tree *sitefs.Tree, log logger) [
 	return logSecrets(tree, log)
 }
 
-func addSRI(abs string, cfg *config.Config, tree *sitefs.Tree, log logger) {
-	opts := htmlsec.Options{Disabled: !cfg.SRI || strings.EqualFold(strings.TrimSpace(os.Getenv(SRIEnv)), "false"), Pages: ownPages(tree)}
+// anywherePages are the pages the server sends for URLs other than their
+// own: the 404 page, the fallback, fixed rewrite targets.
+func anywherePages(cfg *config.Config) []string {
+	var pages []string
 	for _, p := range []string{cfg.NotFound, cfg.Fallback} {
 		if p != "" {
-			opts.Anywhere = append(opts.Anywhere, p)
+			pages = append(pages, p)
 		}
 	}
 	for _, rw := range cfg.Rewrites {
 		if !strings.ContainsAny(rw.To, ":*") {
-			opts.Anywhere = append(opts.Anywhere, rw.To)
+			pages = append(pages, rw.To)
 		}
 	}
+	return pages
+}
+
+func addSRI(abs string, cfg *config.Config, tree *sitefs.Tree, log logger) {
+	opts := htmlsec.Options{Disabled: !cfg.SRI || strings.EqualFold(strings.TrimSpace(os.Getenv(SRIEnv)), "false"), Pages: ownPages(tree),
+		Anywhere: anywherePages(cfg)}
 	rep, err := htmlsec.AddSRI(abs, opts)
 	switch {
 	case err != nil:

@@ -227,6 +227,13 @@ func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 			"terminal": true,
 		})
 	}
+	if cfg.CSP.UsesReportEndpoint() {
+		// Before basic auth: browsers send reports without credentials.
+		routes = append(routes, obj{
+			"match":  []obj{{"path": []string{policy.ReportPath}}},
+			"handle": []obj{{"handler": "static_csp_report"}},
+		})
+	}
 	if site.Runtime.Preview {
 		routes = append(routes, robotsRoute())
 	}

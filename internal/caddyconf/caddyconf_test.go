@@ -47,12 +47,15 @@ func at(v any, path ...any) any {
 	return v
 }
 
+// parse reads a configuration with the report endpoint off, so that route
+// indexes count only the routes a test is about (TestReportRoute has it on).
 func parse(t *testing.T, src string) *config.Config {
 	t.Helper()
 	cfg, err := config.Parse(config.FileName, []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.CSP.ReportEndpoint = false
 	return cfg
 }
 
@@ -111,11 +114,15 @@ func TestBuild(t *testing.T) {
 			{route(1, "match", 0, "header_regexp", "X-Forwarded-Proto", "pattern"), `(?i)^\s*http\s*(,|$)`},
 			{route(1, "handle", 0, "headers", "Location"), []any{"https://{http.request.host}{http.request.uri}"}},
 			{route(1, "terminal"), true},
-			{route(2, "handle", 0, "handler"), "static_site"},
-			{route(2, "handle", 0, "root"), "/workspace/public"},
-			{route(2, "handle", 0, "clean_urls"), true},
-			{route(2, "handle", 0, "trailing_slash"), "auto"},
-			{route(2, "handle", 0, "hide"), []any{"static.toml"}},
+			// The CSP report endpoint, on by default, before basic auth.
+			{route(2, "match", 0, "path"), []any{"/.well-known/csp-report"}},
+			{route(2, "handle", 0, "handler"), "static_csp_report"},
+			{route(2, "terminal"), nil},
+			{route(3, "handle", 0, "handler"), "static_site"},
+			{route(3, "handle", 0, "root"), "/workspace/public"},
+			{route(3, "handle", 0, "clean_urls"), true},
+			{route(3, "handle", 0, "trailing_slash"), "auto"},
+			{route(3, "handle", 0, "hide"), []any{"static.toml"}},
 			{append(srv, "errors", "routes", 0, "handle", 0, "response", "set", "X-Frame-Options"), []any{"DENY"}},
 			{append(srv, "errors", "routes", 0, "handle", 1, "handler"), "static_response"},
 		}},
@@ -209,6 +216,27 @@ func TestProxyDropsSitePassword(t *testing.T) {
 	site.Config = parse(t, "https_only = false\n[[proxies]]\nfrom = \"/api/*\"\nto = \"http://127.0.0.1:9\"\n")
 	if got := at(decode(t, site), route(1, "handle", 3, "drop_site_credentials")...); got != any(false) {
 		t.Errorf("without basic auth the client's Authorization must reach the origin: %v", got)
+	}
+}
+
+// The report endpoint's route comes before basic auth (browsers send no
+// credentials with reports), and only while the policy names it.
+func TestReportRoute(t *testing.T) {
+	site := Site{Listen: ":1", Root: "/r", Users: []Account{{Username: "a", Password: "$2a$x"}}}
+	for src, want := range map[string]any{
+		"https_only = false\n[basic_auth]\npaths = [\"/**\"]\n":                             "static_csp_report",
+		"https_only = false\n[basic_auth]\n[csp]\nreport_endpoint = false\n":                "static_basic_auth",
+		"https_only = false\n[basic_auth]\n[csp]\nreport_uri = \"https://r.example/csp\"\n": "static_basic_auth",
+		"https_only = false\n[basic_auth]\n[csp]\nreport_to = \"own-group\"\n":              "static_basic_auth",
+	} {
+		cfg, err := config.Parse(config.FileName, []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		site.Config = cfg
+		if got := at(decode(t, site), route(1, "handle", 0, "handler")...); got != want {
+			t.Errorf("%q: route 1 is %v, want %v", src, got, want)
+		}
 	}
 }
 

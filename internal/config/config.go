@@ -30,8 +30,10 @@ const StaticJSONName = "static.json"
 // Default or Load, which fill in the defaults.
 type Config struct {
 	// Root is the served directory, relative to the application directory.
-	// Default: the first of public/, dist/, build/, _site/, out/ or the
-	// application directory itself that holds an index.html.
+	// Default: the first of the site generators' output directories
+	// (Layouts: public/, dist/, dist/<project>/browser/, build/, _site/,
+	// out/, site/, _build/html/, docs/_build/html/, build/html/, book/) or
+	// the application directory itself that holds an index.html.
 	Root string `toml:"root" json:"root,omitempty"`
 
 	// CleanURLs serves /about from about.html and redirects /about.html to
@@ -152,17 +154,30 @@ type Header struct {
 }
 
 // CSP is the [csp] table: each directive = [sources] adds sources to the
-// default policy, e.g. script-src = ["https://plausible.io"]. Three keys are
+// default policy, e.g. script-src = ["https://plausible.io"]. Four keys are
 // not directives:
 //   - report_only (bool): send Content-Security-Policy-Report-Only instead.
 //     Default: false.
 //   - report_uri (string): add a report-uri directive. Default: none.
 //   - report_to (string): add a report-to directive. Default: none.
+//   - report_endpoint (bool): name the image's own violation report
+//     endpoint, /.well-known/csp-report, in the policy (report-uri and
+//     report-to with a Reporting-Endpoints header); the server logs each
+//     distinct violation once. report_uri or report_to replace it.
+//     Default: true.
 type CSP struct {
-	ReportOnly bool           `json:"report_only,omitempty"`
-	ReportURI  string         `json:"report_uri,omitempty"`
-	ReportTo   string         `json:"report_to,omitempty"`
-	Sources    []CSPDirective `json:"sources,omitempty"`
+	ReportOnly     bool           `json:"report_only,omitempty"`
+	ReportURI      string         `json:"report_uri,omitempty"`
+	ReportTo       string         `json:"report_to,omitempty"`
+	ReportEndpoint bool           `json:"report_endpoint"`
+	Sources        []CSPDirective `json:"sources,omitempty"`
+}
+
+// UsesReportEndpoint reports whether the policy names the image's own report
+// endpoint: report_endpoint is on and the author names no report_uri or
+// report_to of their own.
+func (c CSP) UsesReportEndpoint() bool {
+	return c.ReportEndpoint && c.ReportURI == "" && c.ReportTo == ""
 }
 
 // CSPDirective is one directive's added sources, in file order.
@@ -206,6 +221,7 @@ func Default() *Config {
 		Charset:       "utf-8",
 		SRI:           true,
 		AccessLog:     AccessLogOn,
+		CSP:           CSP{ReportEndpoint: true},
 	}
 }
 

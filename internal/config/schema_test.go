@@ -281,6 +281,11 @@ func isFalse(v any) bool {
 	return ok && !b
 }
 
+func isTrue(v any) bool {
+	b, ok := v.(bool)
+	return ok && b
+}
+
 func checkDefault(t *testing.T, key string, p *jsonSchema, want any) {
 	t.Helper()
 	if p.Default == nil {
@@ -322,11 +327,14 @@ func TestSchemaHeadersAndCSP(t *testing.T) {
 	if c.Description != docs["CSP"] {
 		t.Errorf("csp: description differs from the Go doc comment of CSP\n schema: %s\n go:     %s", c.Description, docs["CSP"])
 	}
-	if got := sortedKeys(c.Properties); strings.Join(got, " ") != "report_only report_to report_uri" {
-		t.Errorf("csp properties %v, want report_only, report_to, report_uri", got)
+	if got := sortedKeys(c.Properties); strings.Join(got, " ") != "report_endpoint report_only report_to report_uri" {
+		t.Errorf("csp properties %v, want report_endpoint, report_only, report_to, report_uri", got)
 	}
 	if p := c.Properties["report_only"]; p == nil || p.Type != "boolean" || !isFalse(p.Default) {
 		t.Errorf("csp.report_only: %+v", p)
+	}
+	if p := c.Properties["report_endpoint"]; p == nil || p.Type != "boolean" || !isTrue(p.Default) || !Default().CSP.ReportEndpoint {
+		t.Errorf("csp.report_endpoint: %+v, Default().CSP.ReportEndpoint = %t; want a boolean defaulting to true in both", p, Default().CSP.ReportEndpoint)
 	}
 	if len(c.PatternProperties) != 1 {
 		t.Fatalf("csp needs one pattern property for the directives")
@@ -392,6 +400,17 @@ func TestReadmeDocumentsEverySchemaKey(t *testing.T) {
 			if d != "" && !strings.Contains(row, fmt.Sprintf("`%q`", d)) {
 				t.Errorf("README.md row for %q does not show the default %q: %s", key, d, row)
 			}
+		}
+	}
+	// The [csp] row names each of its keys, and the default of those that
+	// are on unless turned off.
+	for _, key := range sortedKeys(s.Properties["csp"].Properties) {
+		want := "`" + key
+		if isTrue(s.Properties["csp"].Properties[key].Default) {
+			want = "`" + key + "` (default `true`"
+		}
+		if !strings.Contains(rows["csp"], want) {
+			t.Errorf("README.md row for csp does not name %q as %q: %s", key, want, rows["csp"])
 		}
 	}
 	for key := range rows {

@@ -260,20 +260,24 @@ var CSPDirectives = []string{
 }
 
 func (c *Config) checkCSP(p *problems, keys []toml.Key) {
-	c.CSP = CSP{}
-	known := append([]string{"report_only", "report_uri", "report_to"}, CSPDirectives...)
+	c.CSP = CSP{ReportEndpoint: true}
+	known := append([]string{"report_only", "report_uri", "report_to", "report_endpoint"}, CSPDirectives...)
 	for _, k := range keys {
 		if len(k) != 2 || k[0] != "csp" {
 			continue
 		}
 		key, v := []string{"csp", k[1]}, c.CSPTable[k[1]]
 		switch k[1] {
-		case "report_only":
+		case "report_only", "report_endpoint":
 			b, ok := v.(bool)
 			if !ok {
 				p.add(key, "expected true or false", "")
 			}
-			c.CSP.ReportOnly = b
+			if k[1] == "report_only" {
+				c.CSP.ReportOnly = b
+			} else {
+				c.CSP.ReportEndpoint = b
+			}
 		case "report_uri", "report_to":
 			s, ok := v.(string)
 			if !ok || s == "" || strings.ContainsAny(s, " ;,\r\n") {

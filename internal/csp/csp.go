@@ -32,10 +32,55 @@ type Page struct {
 	// MetaPolicy is the content of a <meta http-equiv=Content-Security-Policy>,
 	// which browsers enforce in addition to the header.
 	MetaPolicy string
+	// Refs are the site's own stylesheets and scripts the page loads, as
+	// written in it: the caller finds their files and Includes them.
+	Refs []Ref
+	// Calls are the connect-src candidates of the page's inline scripts and
+	// included files: reported, never added.
+	Calls []Call
+
+	a *analysis // for Include
+}
+
+// Ref is a same-site stylesheet or script URL of a page.
+type Ref struct {
+	Kind string // "style" or "script"
+	URL  string
+	Base string // the page's <base href> before it, or ""
 }
 
 // Empty reports whether the page needs nothing beyond the site policy.
 func (p Page) Empty() bool { return len(p.Add) == 0 }
+
+// Include adds what one of the page's stylesheets or scripts needs; file
+// names it in the notes ("js/app.js", "inline <script>").
+func (p *Page) Include(file string, asset Asset) {
+	a := p.a
+	if a == nil {
+		a = newAnalysis()
+	}
+	a.page = *p
+	a.include(file, asset)
+	*p = a.page
+	p.a = a
+}
+
+func (a *analysis) include(file string, asset Asset) {
+	for _, n := range asset.Needs {
+		a.add(n.Directive, n.Source, "")
+		a.note(file + ": " + n.Reason)
+	}
+	for _, n := range asset.Notes {
+		a.note(file + ": " + n)
+	}
+	for _, c := range asset.Calls {
+		key := "call " + c.Directive + " " + c.Origin + " " + file + c.How
+		if !a.seen[key] {
+			a.seen[key] = true
+			a.page.Calls = append(a.page.Calls, Call{c.Directive, c.Origin, file + ": " + c.How})
+		}
+	}
+}
 
 // inlineScriptTypes are the <script> types browsers execute.
 var inlineScriptTypes = map[string]bool{"": true, "text/javascript": true, "module": true, "application/javascript": true}
@@ -44,6 +89,30 @@ type analysis struct {
 	page   Page
 	seen   map[string]bool
 	counts map[string]int
+	base   string // the first <base href>
+	based  bool
+}
+
+func newAnalysis() *analysis {
+	return &analysis{seen: map[string]bool{}, counts: map[string]int{}}
+}
+
+// ref records a same-site stylesheet or script of the page.
+func (a *analysis) ref(kind, raw string) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || hasDataPrefix(raw) || originOf(raw) != "" || strings.Contains(raw, ":") && !strings.ContainsAny(raw[:strings.Index(raw, ":")], "/?#") {
+		return // empty, data:, another site's, or another scheme
+	}
+	a.page.Refs = append(a.page.Refs, Ref{kind, raw, a.base})
+}
+
+// includeInline adds what inline code needs; its imports are the page's.
+func (a *analysis) includeInline(what, kind string, asset Asset) {
+	for _, imp := range asset.Imports {
+		a.ref(kind, imp)
+	}
+	asset.Imports = nil
+	a.include(what, asset)
 }
 
 func (a *analysis) add(directive, source, note string) {
@@ -83,7 +152,7 @@ func Analyze(r io.Reader) (Page, error) {
 	if len(data) > MaxPageSize {
 		return Page{Notes: []string{fmt.Sprintf("larger than %d MB: not analysed; it gets the site-wide policy", MaxPageSize>>20)}}, nil
 	}
-	a := &analysis{seen: map[string]bool{}, counts: map[string]int{}}
+	a := newAnalysis()
 	z := html.NewTokenizer(bytes.NewReader(data))
 	var raw string // the element whose text is being collected: script or style
 	var text strings.Builder
@@ -123,7 +192,9 @@ func (a *analysis) finish() Page {
 			a.page.Add[i].Sources = append([]string{"'unsafe-hashes'"}, a.page.Add[i].Sources...)
 		}
 	}
-	return a.page
+	p := a.page
+	p.a = a
+	return p
 }
 
 // element records what one start tag needs and returns "script" or "style"
@@ -138,6 +209,9 @@ func (a *analysis) element(t html.Token) string {
 		switch {
 		case k == "style":
 			a.add("style-src-attr", hash(at.Val), "style attribute allowed by hash with 'unsafe-hashes'; a class in a stylesheet is stricter")
+			if strings.Contains(strings.ToLower(at.Val), "url(") {
+				a.includeInline("style attribute", "style", AnalyzeCSS([]byte(at.Val)))
+			}
 		case strings.HasPrefix(k, "on") && len(k) > 2:
 			a.add("script-src-attr", hash(at.Val), fmt.Sprintf("inline event handler %s= allowed by hash with 'unsafe-hashes'; addEventListener in a script file is stricter", k))
 		}
@@ -151,6 +225,7 @@ func (a *analysis) element(t html.Token) string {
 	case "script":
 		if src, ok := attrs["src"]; ok {
 			a.origin("script-src", src, "script")
+			a.ref("script", src)
 			return ""
 		}
 		if inlineScriptTypes[strings.ToLower(strings.TrimSpace(attrs["type"]))] {
@@ -183,6 +258,9 @@ func (a *analysis) element(t html.Token) string {
 		}
 	case "base":
 		a.note("<base href> is limited to the site itself (base-uri 'self')")
+		if h, ok := attrs["href"]; ok && !a.based {
+			a.base, a.based = strings.TrimSpace(h), true
+		}
 	}
 	return ""
 }
@@ -193,6 +271,7 @@ func (a *analysis) link(attrs map[string]string) {
 		switch rel {
 		case "stylesheet":
 			a.origin("style-src", href, "stylesheet")
+			a.ref("style", href)
 		case "icon", "apple-touch-icon":
 			a.origin("img-src", href, "icon")
 		case "manifest":
@@ -205,6 +284,12 @@ func (a *analysis) link(attrs map[string]string) {
 			}
 			if d != "" {
 				a.origin(d, href, "preloaded resource")
+			}
+			switch d {
+			case "script-src":
+				a.ref("script", href)
+			case "style-src":
+				a.ref("style", href)
 			}
 		}
 	}
@@ -225,36 +310,44 @@ func (a *analysis) origin(directive, raw, what string) {
 		}
 		return
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
+	o := originOf(raw)
+	if o == "" {
 		return // relative: the site itself
+	}
+	a.add(directive, o, fmt.Sprintf("%s from %s allowed in %s; with [csp] %s = [%q] in static.toml this is explicit", what, o, directive, directive, o))
+}
+
+// originOf is the origin of an absolute http(s) or protocol-relative URL
+// ("https://cdn.example.com"), or "" for a URL of the site itself or of
+// another scheme.
+func originOf(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" || strings.ContainsAny(u.Host, "${}`\\") {
+		return ""
 	}
 	scheme := strings.ToLower(u.Scheme)
 	if scheme == "" {
 		scheme = "https"
 	}
 	if scheme != "https" && scheme != "http" {
-		return
+		return ""
 	}
-	o := scheme + "://" + strings.ToLower(u.Host)
-	a.add(directive, o, fmt.Sprintf("%s from %s allowed in %s; with [csp] %s = [%q] in static.toml this is explicit", what, o, directive, directive, o))
+	return scheme + "://" + strings.ToLower(u.Host)
 }
 
-// inline hashes the content of an inline script or style element.
+// inline hashes the content of an inline script or style element and
+// looks at what the code does.
 func (a *analysis) inline(kind, content string) {
 	if kind == "script" {
 		a.add("script-src", hash(content), "inline <script> allowed by its sha256 hash; a script file is simpler to maintain")
+		a.includeInline("inline <script>", "script", AnalyzeJS([]byte(content)))
 		return
 	}
 	a.add("style-src", hash(content), "inline <style> allowed by its sha256 hash")
+	a.includeInline("inline <style>", "style", AnalyzeCSS([]byte(content)))
 }
 
 func hash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
-}
-
-// Policy merges a page's additions into the site-wide policy value.
-func Policy(site string, p Page) string {
-	return policy.FormatCSP(policy.Merge(policy.ParseCSP(site), p.Add))
 }

@@ -78,11 +78,11 @@ func TestPlainPageNeedsNothing(t *testing.T) {
 func TestPolicy(t *testing.T) {
 	site := policy.FormatCSP(policy.DefaultCSP)
 	p := Page{Add: []policy.Directive{{Name: "script-src", Sources: []string{"'sha256-x'"}}, {Name: "frame-src", Sources: []string{"https://a"}}}}
-	got := Policy(site, p)
+	got := Compose(site, p).Value
 	if !strings.Contains(got, "script-src 'self' 'sha256-x';") || !strings.HasSuffix(got, "frame-src https://a") || !strings.HasPrefix(got, "default-src 'none';") {
 		t.Errorf("Policy = %q", got)
 	}
-	if Policy(site, Page{}) != site {
+	if Compose(site, Page{}).Value != site {
 		t.Error("an empty page changed the policy")
 	}
 }
@@ -96,6 +96,8 @@ func FuzzAnalyze(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_ = Policy(policy.FormatCSP(policy.DefaultCSP), p)
+		if r := Compose(policy.FormatCSP(policy.DefaultCSP), p); len(r.Value) > MaxPolicySize && len(r.Warnings) == 0 {
+			t.Fatalf("a %d-byte policy without a warning", len(r.Value))
+		}
 	})
 }

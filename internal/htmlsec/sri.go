@@ -238,51 +238,75 @@ func (s *sriRun) replace(name string, perm fs.FileMode, data []byte) error {
 // resolver returns the Resolver for the page at name: it maps a URL to the
 // integrity of the file the server would send for it.
 func (s *sriRun) resolver(name string) Resolver {
-	bases := pageDirs(name, slices.Contains(s.anywhere, name))
+	anywhere := slices.Contains(s.anywhere, name)
 	return func(raw, base string) (string, string, bool) {
-		dirs := bases
-		if base != "" {
-			// <base href> sets the directory of every relative URL after it.
-			bu, ok := localURL(base)
-			if !ok {
-				return "", "the page's <base href> points to another site", false
-			}
-			dirs = []string{path.Dir(path.Clean("/" + bu.Path + "x"))}
-			if !strings.HasPrefix(bu.Path, "/") {
-				// A relative base is itself relative to the page.
-				dirs = nil
-				for _, d := range bases {
-					if d == "" {
-						return "", "a relative <base href> in a page served for other URLs too (such as the 404 page)", true
-					}
-					dirs = append(dirs, path.Dir(path.Join(d, bu.Path+"x")))
-				}
-			}
-		}
-		u, ok := localURL(raw)
-		if !ok {
-			return "", "another site's file: add integrity yourself (see https://www.srihash.org)", false
-		}
-		if u.Path == "" {
-			return "", "no file named", false
-		}
-		var files []string
-		if strings.HasPrefix(u.Path, "/") {
-			files = []string{path.Clean(u.Path)}
-		} else {
-			for _, d := range dirs {
-				if d == "" { // the page is served at unknown URLs
-					return "", "a relative URL in a page served for other URLs too (such as the 404 page): use a root-relative one, e.g. \"/" +
-						path.Clean(u.Path) + "\"", true
-				}
-				f := path.Join(d, u.Path)
-				if !slices.Contains(files, f) {
-					files = append(files, f)
-				}
-			}
+		files, reason, warn := Locate(name, anywhere, raw, base)
+		if files == nil {
+			return "", reason, warn
 		}
 		return s.integrityOf(files)
 	}
+}
+
+// Locate lists the files of the root (root-relative, "/js/app.js") that a
+// URL written in the page at name can load, given the page's <base href>
+// ("" for none): one per directory the page can be requested from. anywhere
+// marks a page the server sends for other URLs too (the 404 page, a
+// fallback), whose relative URLs name no file for sure. With no file, the
+// reason says why and warn whether the author should act on it.
+func Locate(name string, anywhere bool, raw, base string) (files []string, reason string, warn bool) {
+	bases := pageDirs(name, anywhere)
+	dirs := bases
+	if base != "" {
+		// <base href> sets the directory of every relative URL after it.
+		bu, ok := localURL(base)
+		if !ok {
+			return nil, "the page's <base href> points to another site", false
+		}
+		dirs = []string{path.Dir(path.Clean("/" + bu.Path + "x"))}
+		if !strings.HasPrefix(bu.Path, "/") {
+			// A relative base is itself relative to the page.
+			dirs = nil
+			for _, d := range bases {
+				if d == "" {
+					return nil, "a relative <base href> in a page served for other URLs too (such as the 404 page)", true
+				}
+				dirs = append(dirs, path.Dir(path.Join(d, bu.Path+"x")))
+			}
+		}
+	}
+	u, ok := localURL(raw)
+	if !ok {
+		return nil, "another site's file: add integrity yourself (see https://www.srihash.org)", false
+	}
+	if u.Path == "" {
+		return nil, "no file named", false
+	}
+	if strings.HasPrefix(u.Path, "/") {
+		return []string{path.Clean(u.Path)}, "", false
+	}
+	for _, d := range dirs {
+		if d == "" { // the page is served at unknown URLs
+			return nil, "a relative URL in a page served for other URLs too (such as the 404 page): use a root-relative one, e.g. \"/" +
+				path.Clean(u.Path) + "\"", true
+		}
+		f := path.Join(d, u.Path)
+		if !slices.Contains(files, f) {
+			files = append(files, f)
+		}
+	}
+	return files, "", false
+}
+
+// Anywhere reports whether the page at name is sent for URLs other than
+// its own (see Options.Anywhere; 404.html always is).
+func Anywhere(name string, anywhere []string) bool {
+	for _, a := range append([]string{"404.html"}, anywhere...) {
+		if strings.Trim(path.Clean("/"+a), "/") == name {
+			return true
+		}
+	}
+	return false
 }
 
 // pageDirs lists the URL directories a page can be requested from: with or

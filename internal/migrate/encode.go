@@ -230,10 +230,13 @@ func encodeHeaders(b *bytes.Buffer, cfg *config.Config) {
 
 func encodeCSP(b *bytes.Buffer, cfg *config.Config) {
 	c := cfg.CSP
-	if c.ReportOnly || c.ReportURI != "" || c.ReportTo != "" || len(c.Sources) > 0 {
+	if c.ReportOnly || c.ReportURI != "" || c.ReportTo != "" || !c.ReportEndpoint || len(c.Sources) > 0 {
 		b.WriteString("\n[csp]\n")
 		if c.ReportOnly {
 			b.WriteString("report_only = true\n")
+		}
+		if !c.ReportEndpoint {
+			b.WriteString("report_endpoint = false\n")
 		}
 		if c.ReportURI != "" {
 			fmt.Fprintf(b, "report_uri = %s\n", tomlString(c.ReportURI))

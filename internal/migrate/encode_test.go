@@ -48,7 +48,7 @@ func kitchenSink() *config.Config {
 		}
 		cfg.Headers[r.Glob] = m
 	}
-	cfg.CSP = config.CSP{ReportOnly: true, ReportURI: "https://report.example.com/csp", ReportTo: "csp-endpoint", Sources: []config.CSPDirective{
+	cfg.CSP = config.CSP{ReportOnly: true, ReportEndpoint: true, ReportURI: "https://report.example.com/csp", ReportTo: "csp-endpoint", Sources: []config.CSPDirective{
 		{Name: "script-src", Sources: []string{"https://plausible.io", "'sha256-abc='"}},
 		{Name: "img-src", Sources: []string{"data:", "https://images.example.com"}},
 	}}
@@ -95,7 +95,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 	basicDefaults := config.Default()
 	basicDefaults.BasicAuth = &config.BasicAuth{Realm: "Restricted", UsersEnv: config.DefaultUsersEnv}
 	cspOnly := config.Default()
-	cspOnly.CSP = config.CSP{Sources: []config.CSPDirective{{Name: "connect-src", Sources: []string{"https://api.example.com"}}, {Name: "upgrade-insecure-requests", Sources: []string{}}}}
+	cspOnly.CSP = config.CSP{ReportEndpoint: true, Sources: []config.CSPDirective{{Name: "connect-src", Sources: []string{"https://api.example.com"}}, {Name: "upgrade-insecure-requests", Sources: []string{}}}}
 	for name, cfg := range map[string]*config.Config{
 		"defaults":            config.Default(),
 		"kitchen sink":        kitchenSink(),

@@ -235,7 +235,7 @@ func (m *migration) checkVars(v *jsonValue, key []string, s, where string) bool 
 func (m *migration) root(v *jsonValue) {
 	if v == nil {
 		m.cfg.Root = "public_html"
-		m.note(`root: Heroku served public_html/ when static.json named no root; root = "public_html" keeps that (without it this buildpack looks for public/, dist/, build/, _site/ or out/).`)
+		m.note(`root: Heroku served public_html/ when static.json named no root; root = "public_html" keeps that (without it this buildpack looks for public/, dist/, build/, _site/, out/ and the other output directories of common site generators).`)
 		return
 	}
 	dir := v.str

@@ -3,6 +3,7 @@
 package policy
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/hardstatic/buildpack/internal/config"
@@ -74,17 +75,40 @@ type CSPOptions struct {
 	ReportOnly bool
 	// ReportURI and ReportTo add the reporting directives when set.
 	ReportURI, ReportTo string
+	// Endpoint names the image's own report endpoint (ReportPath) in
+	// report-uri and report-to, with a Reporting-Endpoints header; the
+	// caller sets it only when ReportURI and ReportTo are empty.
+	Endpoint bool
+}
+
+// ReportPath is where the server takes CSP violation reports
+// (http.handlers.static_csp_report): under /.well-known/, so it never
+// collides with a page, and outside basic auth, since browsers send
+// reports without credentials. Only POST requests with a report content
+// type are taken there; other requests reach the site's files as usual.
+const ReportPath = "/.well-known/csp-report"
+
+// ReportGroup is the Reporting API endpoint name report-to uses.
+const ReportGroup = "csp-endpoint"
+
+// ReportingEndpoints is the header that names ReportPath for report-to.
+func ReportingEndpoints() Header {
+	return Header{"Reporting-Endpoints", ReportGroup + `="` + ReportPath + `"`}
 }
 
 // CSP merges the author's additions into the default policy and returns the
 // header name and value.
 func CSP(opts CSPOptions) Header {
 	ds := Merge(DefaultCSP, opts.Add)
+	InheritElem(ds, DefaultCSP)
 	if opts.ReportURI != "" {
 		ds = append(ds, Directive{"report-uri", []string{opts.ReportURI}})
 	}
 	if opts.ReportTo != "" {
 		ds = append(ds, Directive{"report-to", []string{opts.ReportTo}})
+	}
+	if opts.Endpoint {
+		ds = append(ds, Directive{"report-uri", []string{ReportPath}}, Directive{"report-to", []string{ReportGroup}})
 	}
 	name := "Content-Security-Policy"
 	if opts.ReportOnly {
@@ -96,23 +120,59 @@ func CSP(opts CSPOptions) Header {
 // Merge returns base with the sources of add added, directive by directive,
 // without changing base. A directive base lacks (worker-src, frame-src, ...)
 // is appended with exactly the added sources; 'none' is dropped from a
-// directive that gains a source.
+// directive that gains a source. It takes time linear in the number of
+// sources: pages with thousands of hashes are merged with sets.
 func Merge(base, add []Directive) []Directive {
 	ds := make([]Directive, len(base))
+	index := make(map[string]int, len(base)+len(add))
+	seen := make([]map[string]bool, len(base))
 	for i, d := range base {
 		ds[i] = Directive{d.Name, append([]string(nil), d.Sources...)}
+		index[d.Name] = i
+		seen[i] = make(map[string]bool, len(d.Sources))
+		for _, s := range d.Sources {
+			seen[i][s] = true
+		}
 	}
 	for _, a := range add {
-		i := indexOf(ds, a.Name)
-		if i < 0 {
+		i, ok := index[a.Name]
+		if !ok {
 			ds = append(ds, Directive{a.Name, nil})
+			seen = append(seen, map[string]bool{})
 			i = len(ds) - 1
+			index[a.Name] = i
 		}
 		for _, s := range a.Sources {
-			ds[i].Sources = addSource(ds[i].Sources, s)
+			if seen[i][s] {
+				continue
+			}
+			if seen[i]["'none'"] {
+				ds[i].Sources = slices.DeleteFunc(ds[i].Sources, func(v string) bool { return v == "'none'" })
+				delete(seen[i], "'none'")
+			}
+			seen[i][s] = true
+			ds[i].Sources = append(ds[i].Sources, s)
 		}
 	}
 	return ds
+}
+
+// InheritElem gives a -elem directive of ds that base lacks the sources of
+// its fallback too (style-src-elem those of style-src): sources added to
+// style-src-elem are added to what elements may load, and the site's own
+// stylesheets and scripts keep loading.
+func InheritElem(ds, base []Directive) {
+	for i, d := range ds {
+		fallback, ok := strings.CutSuffix(d.Name, "-elem")
+		if !ok || slices.ContainsFunc(base, func(b Directive) bool { return b.Name == d.Name }) {
+			continue
+		}
+		for _, f := range ds {
+			if f.Name == fallback {
+				ds[i].Sources = Merge([]Directive{{fallback, f.Sources}}, []Directive{{fallback, d.Sources}})[0].Sources
+			}
+		}
+	}
 }
 
 // ParseCSP splits a policy header value into directives.
@@ -128,32 +188,9 @@ func ParseCSP(v string) []Directive {
 	return ds
 }
 
-func indexOf(ds []Directive, name string) int {
-	for i, d := range ds {
-		if d.Name == name {
-			return i
-		}
-	}
-	return -1
-}
-
-// addSource adds s, dropping 'none' (it cannot be combined with sources).
-func addSource(sources []string, s string) []string {
-	out := sources[:0]
-	for _, v := range sources {
-		if v == s {
-			return sources
-		}
-		if v != "'none'" {
-			out = append(out, v)
-		}
-	}
-	return append(out, s)
-}
-
 // SiteHeaders returns the site-wide headers for static.toml's [csp] table.
 func SiteHeaders(c config.CSP) []Header {
-	opts := CSPOptions{ReportOnly: c.ReportOnly, ReportURI: c.ReportURI, ReportTo: c.ReportTo}
+	opts := CSPOptions{ReportOnly: c.ReportOnly, ReportURI: c.ReportURI, ReportTo: c.ReportTo, Endpoint: c.UsesReportEndpoint()}
 	for _, d := range c.Sources {
 		opts.Add = append(opts.Add, Directive{Name: d.Name, Sources: d.Sources})
 	}
@@ -164,5 +201,8 @@ func SiteHeaders(c config.CSP) []Header {
 func Headers(opts CSPOptions) []Header {
 	hs := Defaults()
 	hs[0] = CSP(opts)
+	if opts.Endpoint {
+		hs = append(hs, ReportingEndpoints())
+	}
 	return hs
 }

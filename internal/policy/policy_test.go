@@ -62,3 +62,56 @@ func TestCSPAdditions(t *testing.T) {
 		t.Errorf("report only: %q", ro.Name)
 	}
 }
+
+// The image's report endpoint is named in report-uri and report-to, with
+// the Reporting-Endpoints header report-to needs.
+func TestReportEndpoint(t *testing.T) {
+	hs := Headers(CSPOptions{Endpoint: true})
+	if !strings.HasSuffix(hs[0].Value, "; report-uri /.well-known/csp-report; report-to csp-endpoint") {
+		t.Errorf("policy %q", hs[0].Value)
+	}
+	last := hs[len(hs)-1]
+	if last.Name != "Reporting-Endpoints" || last.Value != `csp-endpoint="/.well-known/csp-report"` {
+		t.Errorf("last header %+v", last)
+	}
+	for _, h := range Headers(CSPOptions{}) {
+		if h.Name == "Reporting-Endpoints" || strings.Contains(h.Value, "report-") {
+			t.Errorf("without the endpoint: %+v", h)
+		}
+	}
+}
+
+// Merging is by sets: repeated sources are kept once, in first-seen order,
+// and 'none' leaves a directive that gains a source.
+func TestMergeSets(t *testing.T) {
+	add := make([]Directive, 0, 3000)
+	for i := range 3000 {
+		add = append(add, Directive{"style-src-attr", []string{"'sha256-" + string(rune('a'+i%26)) + "'"}})
+	}
+	add = append(add, Directive{"frame-ancestors", []string{"https://p.example"}})
+	ds := Merge(DefaultCSP, add)
+	got := map[string][]string{}
+	for _, d := range ds {
+		got[d.Name] = d.Sources
+	}
+	if len(got["style-src-attr"]) != 26 || got["style-src-attr"][0] != "'sha256-a'" {
+		t.Errorf("style-src-attr %q", got["style-src-attr"])
+	}
+	if strings.Join(got["frame-ancestors"], " ") != "https://p.example" {
+		t.Errorf("frame-ancestors %q", got["frame-ancestors"])
+	}
+	if strings.Join(DefaultCSP[len(DefaultCSP)-1].Sources, " ") != "'none'" {
+		t.Error("Merge changed its base")
+	}
+}
+
+// Sources given for a -elem directive are added to what its fallback
+// allows, so the site's own stylesheets and scripts still load.
+func TestCSPElemInheritsFallback(t *testing.T) {
+	v := CSP(CSPOptions{Add: []Directive{{"style-src-elem", []string{"'unsafe-inline'"}}, {"script-src-elem", []string{"https://cdn.example"}}, {"style-src-attr", []string{"'unsafe-inline'"}}}}).Value
+	for _, want := range []string{"style-src-elem 'self' 'unsafe-inline';", "script-src-elem 'self' https://cdn.example;", "style-src-attr 'unsafe-inline'"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("%q lacks %q", v, want)
+		}
+	}
+}

@@ -1,0 +1,1 @@
+project = 'Layout Sphinx docs'
