@@ -21,6 +21,7 @@ import (
 // speaking the Docker API, the pack CLI, and the example builder made from
 // examples/builder/builder.toml.
 type engineEnv struct {
+	ctx  context.Context // bounds every command of the test
 	eng  *engine.Engine
 	pack string
 	root string
@@ -29,7 +30,7 @@ type engineEnv struct {
 // startEngine starts the engine and makes (or finds, up to date) the base
 // images and the builder. Where the engine cannot run, the test is skipped
 // saying why, or fails under CI=true.
-func startEngine(t *testing.T, ctx context.Context) *engineEnv {
+func startEngine(ctx context.Context, t *testing.T) *engineEnv {
 	t.Helper()
 	root, err := lifecycle.FindRepoRoot()
 	if err != nil {
@@ -83,7 +84,7 @@ func startEngine(t *testing.T, ctx context.Context) *engineEnv {
 		t.Fatalf("builder: %v", err)
 	}
 	t.Logf("builder: %s (%s)", lastLine(out), time.Since(start).Round(time.Millisecond))
-	env := &engineEnv{eng: eng, pack: pack, root: root}
+	env := &engineEnv{ctx: ctx, eng: eng, pack: pack, root: root}
 	// The first build of each app must start from nothing: no earlier image
 	// to reuse layers from (Start already removed the cache volumes).
 	for _, image := range []string{"my-site", "node-site", "cdn-site"} {
@@ -94,9 +95,9 @@ func startEngine(t *testing.T, ctx context.Context) *engineEnv {
 
 // run runs a command (pack, docker, podman) from the repository root with
 // the engine's environment and fails the test if it fails.
-func (env *engineEnv) run(t *testing.T, ctx context.Context, name string, args ...string) string {
+func (env *engineEnv) run(t *testing.T, name string, args ...string) string {
 	t.Helper()
-	out, err := env.try(ctx, name, args...)
+	out, err := env.try(env.ctx, name, args...)
 	if err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
@@ -122,11 +123,12 @@ type container struct {
 // dockerRun runs `docker run -d --name NAME --network slirp4netns -p
 // 127.0.0.1:PORT:8080 ARGS... IMAGE` (a fixed host port when port is not 0)
 // and waits until the web process answers HTTP.
-func (env *engineEnv) dockerRun(t *testing.T, ctx context.Context, name string, port int, image string, args ...string) *container {
+func (env *engineEnv) dockerRun(t *testing.T, name string, port int, image string, args ...string) *container {
 	t.Helper()
 	if port == 0 {
 		port = mustFreePort(t)
 	}
+	ctx := env.ctx
 	_, _ = env.try(ctx, "docker", "rm", "--force", name)
 	// slirp4netns: the container's network is a user-mode stack of its own
 	// and the published port a loopback listener on the host, so all the
@@ -135,7 +137,7 @@ func (env *engineEnv) dockerRun(t *testing.T, ctx context.Context, name string, 
 	full := append([]string{"run", "--detach", "--name", name, "--network", "slirp4netns",
 		"--publish", fmt.Sprintf("127.0.0.1:%d:8080", port)}, args...)
 	full = append(full, image)
-	env.run(t, ctx, "docker", full...)
+	env.run(t, "docker", full...)
 	c := &container{name: name, srv: &lifecycle.Server{URL: "http://127.0.0.1:" + strconv.Itoa(port), Port: port}}
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -175,10 +177,10 @@ func TestEngine(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
-	env := startEngine(t, ctx)
+	env := startEngine(ctx, t)
 
 	t.Run("pack builder inspect", func(t *testing.T) {
-		out := env.run(t, ctx, "pack", "builder", "inspect", engine.BuilderImage, "--no-color")
+		out := env.run(t, "pack", "builder", "inspect", engine.BuilderImage, "--no-color")
 		for _, want := range []string{
 			"Run Images:", engine.RunImage,
 			"Version: " + lifecycle.Version, // the lifecycle built from source
@@ -199,7 +201,7 @@ func TestEngine(t *testing.T) {
 	})
 
 	t.Run("pack buildpack inspect", func(t *testing.T) {
-		out := env.run(t, ctx, "pack", "buildpack", "inspect", packagedBuildpack(t), "--no-color")
+		out := env.run(t, "pack", "buildpack", "inspect", packagedBuildpack(t), "--no-color")
 		for _, want := range []string{"hardstatic/static-site", "0.1.0", "Hardened Static Site Buildpack"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("pack buildpack inspect does not show %q:\n%s", want, out)
@@ -217,7 +219,7 @@ func TestEngine(t *testing.T) {
 	var firstBuild string
 	t.Run("pack build", func(t *testing.T) {
 		start := time.Now()
-		firstBuild = env.run(t, ctx, "pack", append(buildArgs, "--no-color")...)
+		firstBuild = env.run(t, "pack", append(buildArgs, "--no-color")...)
 		t.Logf("pack build (cold cache): %s", time.Since(start).Round(time.Millisecond))
 		for _, want := range []string{
 			"hardstatic/static-site 0.1.0", // detected, alone (the node-build group fails on a plain site)
@@ -238,17 +240,17 @@ func TestEngine(t *testing.T) {
 	}
 
 	t.Run("docker run", func(t *testing.T) {
-		c := env.dockerRun(t, ctx, "hardstatic-my-site", 0, "my-site", "--rm")
+		c := env.dockerRun(t, "hardstatic-my-site", 0, "my-site", "--rm")
 		checkPlainSite(t, c.srv)
 	})
 
 	t.Run("docker run hardened", func(t *testing.T) {
-		c := env.dockerRun(t, ctx, "hardstatic-my-site-hardened", 0, "my-site", hardened...)
+		c := env.dockerRun(t, "hardstatic-my-site-hardened", 0, "my-site", hardened...)
 		checkPlainSite(t, c.srv)
 		// The engine applied what was asked (a compat layer could drop options
 		// silently). podman lists the dropped capabilities one by one; the
 		// process's CapEff below is what counts.
-		got := strings.TrimSpace(env.run(t, ctx, "docker", "inspect", "--format",
+		got := strings.TrimSpace(env.run(t, "docker", "inspect", "--format",
 			"{{.Config.User}} {{.HostConfig.ReadonlyRootfs}} {{.HostConfig.SecurityOpt}}", c.name))
 		for _, want := range []string{"1000:1000", "true", "no-new-privileges"} {
 			if !strings.Contains(strings.ToUpper(got), strings.ToUpper(want)) {
@@ -256,7 +258,7 @@ func TestEngine(t *testing.T) {
 			}
 		}
 		// As the process sees it: uid 1000, no capabilities, / read-only.
-		status := env.run(t, ctx, "docker", "exec", c.name, "cat", "/proc/1/status")
+		status := env.run(t, "docker", "exec", c.name, "cat", "/proc/1/status")
 		if uid := strings.Fields(procField(status, "Uid:")); len(uid) == 0 || uid[0] != "1000" {
 			t.Errorf("the web process runs with Uid %q, want 1000", procField(status, "Uid:"))
 		}
@@ -270,9 +272,10 @@ func TestEngine(t *testing.T) {
 
 	t.Run("pack build again reuses the layers", func(t *testing.T) {
 		start := time.Now()
-		out := env.run(t, ctx, "pack", append(buildArgs, "--no-color")...)
+		out := env.run(t, "pack", append(buildArgs, "--no-color")...)
 		t.Logf("pack build (warm cache): %s", time.Since(start).Round(time.Millisecond))
 		for _, want := range []string{
+			"Server: Reusing cached layer", // the buildpack's own log
 			"Reusing layer 'hardstatic/static-site:server'",
 			"Successfully built image 'my-site'",
 		} {
@@ -283,13 +286,13 @@ func TestEngine(t *testing.T) {
 		if strings.Contains(out, "Server: new layer") {
 			t.Errorf("the second build made the server layer anew:\n%s", out)
 		}
-		c := env.dockerRun(t, ctx, "hardstatic-my-site-rebuilt", 0, "my-site", "--rm")
+		c := env.dockerRun(t, "hardstatic-my-site-rebuilt", 0, "my-site", "--rm")
 		checkPlainSite(t, c.srv)
 	})
 
 	t.Run("pack sbom download", func(t *testing.T) {
 		dir := t.TempDir()
-		env.run(t, ctx, "pack", "sbom", "download", "my-site", "--output-dir", dir, "--no-color")
+		env.run(t, "pack", "sbom", "download", "my-site", "--output-dir", dir, "--no-color")
 		file := filepath.Join(dir, "layers", "sbom", "launch", "hardstatic_static-site", "server", "sbom.cdx.json")
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -315,7 +318,7 @@ func TestEngine(t *testing.T) {
 	})
 
 	t.Run("pack build after a build group", func(t *testing.T) {
-		out := env.run(t, ctx, "pack", "build", "node-site", "--path", "examples/node-dist", "--builder", engine.BuilderImage,
+		out := env.run(t, "pack", "build", "node-site", "--path", "examples/node-dist", "--builder", engine.BuilderImage,
 			"--trust-builder", "--docker-host", "inherit", "--pull-policy", "never", "--no-color")
 		// The group: node-build, then static-site (the detect lines are aligned).
 		if !regexp.MustCompile(`(?m)^hardstatic-examples/node-build\s+0\.1\.0\s*\nhardstatic/static-site\s+0\.1\.0\s*$`).MatchString(out) {
@@ -325,7 +328,7 @@ func TestEngine(t *testing.T) {
 		if script < 0 || root < 0 || script > root || !strings.Contains(out, "Successfully built image 'node-site'") {
 			t.Errorf("pack build of examples/node-dist: want the build script to run, then the static site from dist/:\n%s", out)
 		}
-		c := env.dockerRun(t, ctx, "hardstatic-node-site", 0, "node-site", "--rm")
+		c := env.dockerRun(t, "hardstatic-node-site", 0, "node-site", "--rm")
 		resp, body := get(t, c.srv, "/")
 		expectStatus(t, "/", resp, body, http.StatusOK, "NODE-DIST-HOME")
 		if strings.Contains(body, "BUILD-TIME") {
@@ -336,7 +339,7 @@ func TestEngine(t *testing.T) {
 		expectStatus(t, "/package.json", resp, body, http.StatusNotFound, "")
 	})
 
-	t.Run("behind Varnish", func(t *testing.T) { testBehindVarnish(t, ctx, env) })
+	t.Run("behind Varnish", func(t *testing.T) { testBehindVarnish(t, env) })
 }
 
 // checkPlainSite is what a visitor of examples/plain-html sees.

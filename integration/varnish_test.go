@@ -3,7 +3,6 @@ package integration
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -29,7 +28,7 @@ import (
 // to the ETag), Vary keeps brotli from gzip-only clients, 404s and
 // authenticated responses are not stored, and after a rebuild with a changed
 // page the page is fresh while the unchanged assets stay cached.
-func testBehindVarnish(t *testing.T, ctx context.Context, env *engineEnv) {
+func testBehindVarnish(t *testing.T, env *engineEnv) {
 	varnishd, err := exec.LookPath("varnishd")
 	if err != nil {
 		if os.Getenv("CI") == "" {
@@ -43,7 +42,7 @@ func testBehindVarnish(t *testing.T, ctx context.Context, env *engineEnv) {
 	}
 	build := func() {
 		t.Helper()
-		out := env.run(t, ctx, "pack", "build", "cdn-site", "--path", app, "--builder", engine.BuilderImage, "--trust-builder", "--docker-host", "inherit", "--pull-policy", "never", "--no-color")
+		out := env.run(t, "pack", "build", "cdn-site", "--path", app, "--builder", engine.BuilderImage, "--trust-builder", "--docker-host", "inherit", "--pull-policy", "never", "--no-color")
 		if !strings.Contains(out, "Successfully built image 'cdn-site'") {
 			t.Fatalf("pack build cdn-site:\n%s", out)
 		}
@@ -51,7 +50,7 @@ func testBehindVarnish(t *testing.T, ctx context.Context, env *engineEnv) {
 	build()
 	port := mustFreePort(t)
 	users := "BASIC_AUTH_USERS=alice:" + cfgHash(t, "s3cret")
-	origin := env.dockerRun(t, ctx, "hardstatic-cdn-origin", port, "cdn-site", "--env", users)
+	origin := env.dockerRun(t, "hardstatic-cdn-origin", port, "cdn-site", "--env", users)
 	cdn := startVarnish(t, varnishd, filepath.Join(env.root, "examples", "cdn", "varnish.vcl"), port)
 
 	const (
@@ -70,7 +69,7 @@ func testBehindVarnish(t *testing.T, ctx context.Context, env *engineEnv) {
 		if second.body != first.body {
 			t.Errorf("GET %s: the cached body differs from the origin's", js)
 		}
-		if n := originRequests(t, ctx, env, origin, js, 0); n != 1 {
+		if n := originRequests(t, env, origin, js, 0); n != 1 {
 			t.Errorf("the origin served %s %d times for two requests, want 1", js, n)
 		}
 	})
@@ -88,7 +87,7 @@ func testBehindVarnish(t *testing.T, ctx context.Context, env *engineEnv) {
 		if got := second.resp.Header.Get("X-Cache-Revalidated"); got != "304" {
 			t.Errorf("GET / again: X-Cache-Revalidated %q, want 304 (the origin confirmed the stored copy)", got)
 		}
-		if n := originRequests(t, ctx, env, origin, "/", http.StatusNotModified); n < 1 {
+		if n := originRequests(t, env, origin, "/", http.StatusNotModified); n < 1 {
 			t.Errorf("the origin's access log shows no 304 for / (Varnish did not revalidate)")
 		}
 		if second.resp.Header.Get("ETag") != first.resp.Header.Get("ETag") {
@@ -138,7 +137,7 @@ func testBehindVarnish(t *testing.T, ctx context.Context, env *engineEnv) {
 				t.Errorf("GET /no-such-page #%d: X-Cache %q, want MISS", i+1, got)
 			}
 		}
-		if n := originRequests(t, ctx, env, origin, "/no-such-page", http.StatusNotFound); n != 2 {
+		if n := originRequests(t, env, origin, "/no-such-page", http.StatusNotFound); n != 2 {
 			t.Errorf("the origin answered /no-such-page %d times for two requests, want 2", n)
 		}
 	})
@@ -157,7 +156,7 @@ func testBehindVarnish(t *testing.T, ctx context.Context, env *engineEnv) {
 		if strings.Contains(anon.body, "CDN-PRIVATE-PAGE") {
 			t.Errorf("GET /private/ without credentials: the cache gave away the page")
 		}
-		if n := originRequests(t, ctx, env, origin, "/private/", http.StatusOK); n != 2 {
+		if n := originRequests(t, env, origin, "/private/", http.StatusOK); n != 2 {
 			t.Errorf("the origin served /private/ %d times for two authenticated requests, want 2", n)
 		}
 	})
@@ -173,8 +172,8 @@ func testBehindVarnish(t *testing.T, ctx context.Context, env *engineEnv) {
 		}
 		build()
 		// The new image takes the old one's place behind the cache.
-		env.run(t, ctx, "docker", "rm", "--force", origin.name)
-		origin = env.dockerRun(t, ctx, "hardstatic-cdn-origin", port, "cdn-site", "--env", users)
+		env.run(t, "docker", "rm", "--force", origin.name)
+		origin = env.dockerRun(t, "hardstatic-cdn-origin", port, "cdn-site", "--env", users)
 
 		r := cdnGet(t, cdn, "/", nil)
 		expectStatus(t, "/ after the rebuild", r.resp, r.body, http.StatusOK, "CDN-HOME-V2")
@@ -186,7 +185,7 @@ func testBehindVarnish(t *testing.T, ctx context.Context, env *engineEnv) {
 		if got := a.resp.Header.Get("X-Cache"); got != "HIT" {
 			t.Errorf("GET %s after the rebuild: X-Cache %q, want HIT", js, got)
 		}
-		if n := originRequests(t, ctx, env, origin, js, 0); n != 0 {
+		if n := originRequests(t, env, origin, js, 0); n != 0 {
 			t.Errorf("the new origin served %s %d times; the cached copy should have been used", js, n)
 		}
 	})
@@ -228,9 +227,9 @@ func basicAuth(user, pass string) string {
 
 // originRequests counts the origin's access-log entries (Caddy's JSON lines
 // in `docker logs`) for path, with the status when status is not 0.
-func originRequests(t *testing.T, ctx context.Context, env *engineEnv, c *container, path string, status int) int {
+func originRequests(t *testing.T, env *engineEnv, c *container, path string, status int) int {
 	t.Helper()
-	logs := env.run(t, ctx, "docker", "logs", c.name)
+	logs := env.run(t, "docker", "logs", c.name)
 	n := 0
 	for line := range strings.SplitSeq(logs, "\n") {
 		var entry struct {
