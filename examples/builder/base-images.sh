@@ -63,7 +63,7 @@ cnb_user=(
   --customize-hook='mkdir -p "$1/home/cnb" && chown 1000:1000 "$1/home/cnb"'
   --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*'
 )
-# Both images come from one set of downloaded packages (.debs kept in $OUT/debs).
+# Both images come from one set of downloaded packages (.debs shared in $OUT/debs).
 mkdir -p "$OUT/debs"
 deb_cache=(
   --skip=download/empty --skip=essential/unlink
@@ -99,6 +99,7 @@ rootfs() { # rootfs NAME PACKAGES; a tar already in $OUT is reused
 
 rootfs run ca-certificates
 rootfs build ca-certificates,nodejs
+rm -rf "$OUT/debs" # the tars are what is kept
 
 # The distribution version the images' labels name, from the image itself.
 version=$(tar -xOf "$OUT/run.tar" ./usr/lib/os-release | sed -n 's/^VERSION_ID="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p')

@@ -89,7 +89,12 @@ func (e *Engine) Builder(ctx context.Context, pack, baseInputs string) (string, 
 		return "", err
 	}
 	files = append(files, uris...)
-	inputs, err := digest(files, "base="+baseInputs, "pack="+pack)
+	// pack's version, not its path: every clone builds its own pack.
+	version, err := e.Run(ctx, pack, "version")
+	if err != nil {
+		return "", fmt.Errorf("pack version: %w\n%s", err, version)
+	}
+	inputs, err := digest(files, "base="+baseInputs, "pack="+strings.TrimSpace(version))
 	if err != nil {
 		return "", err
 	}
