@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -178,6 +179,30 @@ func TestEngine(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
 	env := startEngine(ctx, t)
+
+	t.Run("base images", func(t *testing.T) {
+		// What the platform spec asks of a build and a run image.
+		for _, image := range []string{engine.BuildImage, engine.RunImage} {
+			out := env.run(t, "docker", "image", "inspect", "--format",
+				"{{.Os}}/{{.Architecture}} user={{.Config.User}} env={{.Config.Env}} labels={{.Config.Labels}}", image)
+			for _, want := range []string{
+				"linux/" + runtime.GOARCH, "user=1000:1000", "CNB_USER_ID=1000", "CNB_GROUP_ID=1000",
+				"io.buildpacks.base.distro.name:debian", "io.buildpacks.base.distro.version:12",
+			} {
+				if !strings.Contains(out, want) {
+					t.Errorf("%s lacks %s: %s", image, want, out)
+				}
+			}
+			passwd := env.run(t, "docker", "run", "--rm", "--network", "none", "--entrypoint", "cat", image, "/etc/passwd")
+			if !strings.Contains(passwd, "cnb:x:1000:1000:") {
+				t.Errorf("%s has no CNB user 1000 in /etc/passwd:\n%s", image, passwd)
+			}
+		}
+		node := env.run(t, "docker", "run", "--rm", "--network", "none", "--entrypoint", "node", engine.BuildImage, "--version")
+		if !strings.HasPrefix(strings.TrimSpace(node), "v") {
+			t.Errorf("the build image's node --version: %q", node)
+		}
+	})
 
 	t.Run("pack builder inspect", func(t *testing.T) {
 		out := env.run(t, "pack", "builder", "inspect", engine.BuilderImage, "--no-color")
