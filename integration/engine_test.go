@@ -49,8 +49,9 @@ func startEngine(ctx context.Context, t *testing.T) *engineEnv {
 		unavailable("no .tools/pack: run `make package` (make test-integration does)")
 	}
 	packagedBuildpack(t)
-	if m, _ := filepath.Glob(filepath.Join(root, "dist", "lifecycle-v"+lifecycle.Version+"+linux.*.tgz")); len(m) == 0 {
-		unavailable("no dist/lifecycle-v%s+linux.*.tgz: run `make lifecycle-package` (make test-integration does)", lifecycle.Version)
+	lifecycleTGZ, _ := filepath.Glob(filepath.Join(root, "dist", "lifecycle-v"+lifecycle.Version+"+linux.*.tgz"))
+	if len(lifecycleTGZ) != 1 {
+		unavailable("dist/lifecycle-v%s+linux.*.tgz: %q, want one: run `make lifecycle-package` (make test-integration does)", lifecycle.Version, lifecycleTGZ)
 	}
 
 	start := time.Now()
@@ -80,6 +81,13 @@ func startEngine(ctx context.Context, t *testing.T) *engineEnv {
 	t.Logf("base images: %s (%s)", lastLine(out), time.Since(start).Round(time.Millisecond))
 
 	start = time.Now()
+	out, err = eng.LifecycleImage(ctx, lifecycleTGZ[0], base)
+	if err != nil {
+		t.Fatalf("lifecycle image: %v", err)
+	}
+	t.Logf("lifecycle image: %s (%s)", lastLine(out), time.Since(start).Round(time.Millisecond))
+
+	start = time.Now()
 	out, err = eng.Builder(ctx, pack, base)
 	if err != nil {
 		t.Fatalf("builder: %v", err)
@@ -88,7 +96,7 @@ func startEngine(ctx context.Context, t *testing.T) *engineEnv {
 	env := &engineEnv{ctx: ctx, eng: eng, pack: pack, root: root}
 	// The first build of each app must start from nothing: no earlier image
 	// to reuse layers from (Start already removed the cache volumes).
-	for _, image := range []string{"my-site", "node-site", "cdn-site"} {
+	for _, image := range []string{"my-site", "node-site", "cdn-site", "cnb-site"} {
 		_, _ = env.try(ctx, "podman", "rmi", "--force", image)
 	}
 	return env
@@ -362,6 +370,22 @@ func TestEngine(t *testing.T) {
 		checkDefaultHeaders(t, "GET / (node-site)", resp.Header)
 		resp, body = get(t, c.srv, "/package.json")
 		expectStatus(t, "/package.json", resp, body, http.StatusNotFound, "")
+	})
+
+	// "Using it with builders": the .cnb given with --buildpack to a builder
+	// that does not hold it (pack makes an ephemeral builder).
+	t.Run("pack build --buildpack the .cnb", func(t *testing.T) {
+		cnb, err := filepath.Rel(env.root, packagedBuildpack(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := env.run(t, "pack", "build", "cnb-site", "--path", "examples/plain-html", "--builder", engine.BuilderImage,
+			"--buildpack", "./"+cnb, "--trust-builder", "--docker-host", "inherit", "--pull-policy", "never", "--no-color")
+		if !strings.Contains(out, "Server: new layer") || !strings.Contains(out, "Successfully built image 'cnb-site'") {
+			t.Errorf("pack build --buildpack ./%s:\n%s", cnb, out)
+		}
+		c := env.dockerRun(t, "hardstatic-cnb-site", 0, "cnb-site", "--rm")
+		checkPlainSite(t, c.srv)
 	})
 
 	t.Run("behind Varnish", func(t *testing.T) { testBehindVarnish(t, env) })

@@ -16,6 +16,8 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+
+	"github.com/hardstatic/buildpack/integration/lifecycle"
 )
 
 // The names examples/builder/builder.toml gives the images.
@@ -66,6 +68,33 @@ func (e *Engine) BaseImages(ctx context.Context) (inputs, log string, err error)
 		return "", string(out), fmt.Errorf("%s: %w\n%s", script, err, out)
 	}
 	return inputs, string(out), nil
+}
+
+// LifecycleImage makes sure buildpacksio/lifecycle:<version> (what pack runs
+// the phases of an untrusted build with) exists and was made by
+// examples/builder/lifecycle-image.sh from the lifecycle package tgz on the
+// current run image; otherwise it makes it (seconds). It returns what was
+// done.
+func (e *Engine) LifecycleImage(ctx context.Context, tgz, baseInputs string) (string, error) {
+	script := filepath.Join(e.RepoRoot, "examples", "builder", "lifecycle-image.sh")
+	inputs, err := digest([]string{script, tgz}, "base="+baseInputs)
+	if err != nil {
+		return "", err
+	}
+	image := "docker.io/buildpacksio/lifecycle:" + lifecycle.Version
+	if e.ImageLabel(ctx, image, InputsLabel) == inputs {
+		return fmt.Sprintf("%s is up to date (inputs %s)", image, inputs[:12]), nil
+	}
+	cmd := e.Command(ctx, script, tgz)
+	cmd.Env = append(cmd.Env, "ENGINE=podman", "INPUTS="+inputs, "BASE_IMAGE="+RunImage)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("%s: %w\n%s", script, err, out)
+	}
+	if e.ImageLabel(ctx, image, InputsLabel) != inputs {
+		return string(out), fmt.Errorf("%s ran, but %s does not carry its inputs label:\n%s", script, image, out)
+	}
+	return string(out), nil
 }
 
 // Builder makes sure BuilderImage exists and was made by `pack builder
