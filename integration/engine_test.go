@@ -193,14 +193,8 @@ func TestEngine(t *testing.T) {
 		for _, image := range []string{engine.BuildImage, engine.RunImage} {
 			out := env.run(t, "docker", "image", "inspect", "--format",
 				"{{.Os}}/{{.Architecture}} user={{.Config.User}} env={{.Config.Env}} labels={{.Config.Labels}}", image)
-			for _, want := range []string{
-				"linux/" + runtime.GOARCH, "user=1000:1000", "CNB_USER_ID=1000", "CNB_GROUP_ID=1000",
-				"io.buildpacks.base.distro.name:debian", "io.buildpacks.base.distro.version:12",
-			} {
-				if !strings.Contains(out, want) {
-					t.Errorf("%s lacks %s: %s", image, want, out)
-				}
-			}
+			expectOutput(t, image, out, "linux/"+runtime.GOARCH, "user=1000:1000", "CNB_USER_ID=1000", "CNB_GROUP_ID=1000",
+				"io.buildpacks.base.distro.name:debian", "io.buildpacks.base.distro.version:12")
 			passwd := env.run(t, "docker", "run", "--rm", "--network", "none", "--entrypoint", "cat", image, "/etc/passwd")
 			if !strings.Contains(passwd, "cnb:x:1000:1000:") {
 				t.Errorf("%s has no CNB user 1000 in /etc/passwd:\n%s", image, passwd)
@@ -214,16 +208,9 @@ func TestEngine(t *testing.T) {
 
 	t.Run("pack builder inspect", func(t *testing.T) {
 		out := env.run(t, "pack", "builder", "inspect", engine.BuilderImage, "--no-color")
-		for _, want := range []string{
-			"Run Images:", engine.RunImage,
-			"Version: " + lifecycle.Version, // the lifecycle built from source
-			"hardstatic/static-site", "hardstatic-examples/node-build",
-			"Detection Order:",
-		} {
-			if !strings.Contains(out, want) {
-				t.Errorf("pack builder inspect does not show %q:\n%s", want, out)
-			}
-		}
+		expectOutput(t, "pack builder inspect", out, "Run Images:", engine.RunImage,
+			"Version: "+lifecycle.Version, // the lifecycle built from source
+			"hardstatic/static-site", "hardstatic-examples/node-build", "Detection Order:")
 		// The order: node-build then static-site in one group, static-site alone in the next.
 		order := out[strings.Index(out, "Detection Order:")+1:]
 		if g1, g2 := strings.Index(order, "Group #1"), strings.Index(order, "Group #2"); g1 < 0 || g2 < 0 ||
@@ -235,11 +222,7 @@ func TestEngine(t *testing.T) {
 
 	t.Run("pack buildpack inspect", func(t *testing.T) {
 		out := env.run(t, "pack", "buildpack", "inspect", packagedBuildpack(t), "--no-color")
-		for _, want := range []string{"hardstatic/static-site", "0.1.0", "Hardened Static Site Buildpack"} {
-			if !strings.Contains(out, want) {
-				t.Errorf("pack buildpack inspect does not show %q:\n%s", want, out)
-			}
-		}
+		expectOutput(t, "pack buildpack inspect", out, "hardstatic/static-site", "0.1.0", "Hardened Static Site Buildpack")
 	})
 
 	// The README's commands, as written (examples/plain-html for ./my-site).
@@ -249,21 +232,15 @@ func TestEngine(t *testing.T) {
 	hardened := []string{"--rm", "--read-only", "--user", "1000:1000", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"}
 	checkREADMECommand(t, env.root, "docker run --rm -p 8080:8080 "+strings.Join(hardened[1:], " ")+" my-site")
 
-	var firstBuild string
 	t.Run("pack build", func(t *testing.T) {
 		start := time.Now()
-		firstBuild = env.run(t, "pack", append(buildArgs, "--no-color")...)
+		firstBuild := env.run(t, "pack", append(buildArgs, "--no-color")...)
 		t.Logf("pack build (cold cache): %s", time.Since(start).Round(time.Millisecond))
-		for _, want := range []string{
+		expectOutput(t, "pack build", firstBuild,
 			"hardstatic/static-site 0.1.0", // detected, alone (the node-build group fails on a plain site)
 			"Server: new layer",            // the buildpack's own log
 			"Adding layer 'hardstatic/static-site:server'",
-			"Successfully built image 'my-site'",
-		} {
-			if !strings.Contains(firstBuild, want) {
-				t.Errorf("pack build output does not contain %q:\n%s", want, firstBuild)
-			}
-		}
+			"Successfully built image 'my-site'")
 		if strings.Contains(firstBuild, "hardstatic-examples/node-build 0.1.0") {
 			t.Errorf("node-build took part in building a plain site:\n%s", firstBuild)
 		}
@@ -307,15 +284,10 @@ func TestEngine(t *testing.T) {
 		start := time.Now()
 		out := env.run(t, "pack", append(buildArgs, "--no-color")...)
 		t.Logf("pack build (warm cache): %s", time.Since(start).Round(time.Millisecond))
-		for _, want := range []string{
+		expectOutput(t, "the second pack build", out,
 			"Server: Reusing cached layer", // the buildpack's own log
 			"Reusing layer 'hardstatic/static-site:server'",
-			"Successfully built image 'my-site'",
-		} {
-			if !strings.Contains(out, want) {
-				t.Errorf("the second pack build output does not contain %q:\n%s", want, out)
-			}
-		}
+			"Successfully built image 'my-site'")
 		if strings.Contains(out, "Server: new layer") {
 			t.Errorf("the second build made the server layer anew:\n%s", out)
 		}
@@ -416,6 +388,16 @@ func checkPlainSite(t *testing.T, srv *lifecycle.Server) {
 	}
 	resp, body = get(t, srv, "/.well-known/security.txt")
 	expectStatus(t, "/.well-known/security.txt", resp, body, http.StatusOK, "Contact:")
+}
+
+// expectOutput reports each of wants that out (what's output) lacks.
+func expectOutput(t *testing.T, what, out string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(out, want) {
+			t.Errorf("%s does not show %q:\n%s", what, want, out)
+		}
+	}
 }
 
 // checkREADMECommand fails the test unless README.md shows the command
