@@ -40,7 +40,7 @@ test: build test-unit test-integration ## unit and integration tests
 test-unit: taplo ## unit tests (config, Caddy translation, handler)
 	$(GO) test -count=1 ./internal/... ./server/...
 
-test-integration: build observatory package ## end-to-end tests through the real CNB lifecycle
+test-integration: build observatory package lifecycle-package ## end-to-end tests through the real CNB lifecycle
 	$(GO) test -count=1 -timeout 30m ./integration/...
 
 .PHONY: bench
@@ -88,6 +88,33 @@ $(TOOLS)/pack: $(TOOLS)/pack.version
 	    -o $@.tmp github.com/buildpacks/pack && mv -f $@.tmp $@
 
 pack-tool: $(TOOLS)/pack ## build pack $(PACK_VERSION) from the Go module proxy into .tools/
+
+# The CNB lifecycle from source, packaged by the lifecycle's own packager
+# (tools/packager: lifecycle.toml with the supported APIs, the phase symlinks)
+# into the tgz that builder.toml's [lifecycle] uri takes (examples/builder).
+LIFECYCLE_VERSION := 0.21.14
+LIFECYCLE_ARCH := $(if $(filter amd64,$(GOARCH)),x86-64,$(GOARCH))
+LIFECYCLE_TGZ := $(DIST)/lifecycle-v$(LIFECYCLE_VERSION)+linux.$(LIFECYCLE_ARCH).tgz
+LIFECYCLE_SRC := $(TOOLS)/lifecycle-src
+LIFECYCLE_MOD := github.com/buildpacks/lifecycle
+.PHONY: lifecycle-package
+lifecycle-package: $(LIFECYCLE_TGZ) ## dist/lifecycle-v$(LIFECYCLE_VERSION)+linux.<arch>.tgz, built from the Go module proxy, for `pack builder create`
+
+$(LIFECYCLE_TGZ):
+	@echo "building lifecycle $(LIFECYCLE_VERSION) for linux/$(GOARCH) into $@"
+	@set -e; rm -rf $(LIFECYCLE_SRC) && mkdir -p $(LIFECYCLE_SRC)/out/lifecycle $(DIST) && cd $(LIFECYCLE_SRC) && \
+	  printf 'module hardstatic.local/lifecycle-package\n\ngo 1.24\n\nrequire $(LIFECYCLE_MOD) v$(LIFECYCLE_VERSION)\n' > go.mod && \
+	  printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "$(LIFECYCLE_MOD)/cmd/launcher"\n\t_ "$(LIFECYCLE_MOD)/cmd/lifecycle"\n\t_ "$(LIFECYCLE_MOD)/tools/packager"\n)\n' > tools.go && \
+	  { GOWORK=off GOFLAGS=-mod=mod $(GO) mod tidy >tidy.log 2>&1 || { cat tidy.log; exit 1; }; } && \
+	  for cmd in lifecycle launcher; do \
+	    CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH) GOWORK=off GOFLAGS=-mod=mod $(GO) build -trimpath \
+	      -ldflags '-s -w -X $(LIFECYCLE_MOD)/cmd.Version=$(LIFECYCLE_VERSION)' -o out/lifecycle/$$cmd $(LIFECYCLE_MOD)/cmd/$$cmd; \
+	  done && \
+	  for phase in detector analyzer restorer builder exporter rebaser creator extender; do ln -sf lifecycle out/lifecycle/$$phase; done && \
+	  GOWORK=off GOFLAGS=-mod=mod $(GO) build -o packager $(LIFECYCLE_MOD)/tools/packager && \
+	  ./packager -inputDir $(LIFECYCLE_SRC)/out/lifecycle -archivePath $@.tmp \
+	    -descriptorPath "$$(GOWORK=off $(GO) list -m -f '{{.Dir}}' $(LIFECYCLE_MOD))/lifecycle.toml" -version $(LIFECYCLE_VERSION) && \
+	  mv -f $@.tmp $@ && rm -f $@.tmp.sha256 && ls -l $@
 
 FORCE:
 

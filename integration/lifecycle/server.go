@@ -265,3 +265,6 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// SyncBuffer collects a process's output written from several goroutines.
+type SyncBuffer = syncBuffer

@@ -177,3 +177,7 @@ func buildTools(ctx context.Context, dir string) error {
 	}
 	return nil
 }
+
+// LockFile takes an exclusive lock on path (a file it creates), waiting for
+// another holder until ctx ends; the returned function releases it.
+func LockFile(ctx context.Context, path string) (func(), error) { return lockFile(ctx, path) }

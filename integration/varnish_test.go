@@ -1,0 +1,317 @@
+package integration
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hardstatic/buildpack/integration/engine"
+	"github.com/hardstatic/buildpack/integration/lifecycle"
+)
+
+// testBehindVarnish serves testdata/cdn from an image built with pack, with
+// Varnish (examples/cdn/varnish.vcl) in front as the shared cache a CDN is,
+// and checks what the cache makes of the image's headers: fingerprinted
+// assets come from the cache, HTML is revalidated with the origin (304 thanks
+// to the ETag), Vary keeps brotli from gzip-only clients, 404s and
+// authenticated responses are not stored, and after a rebuild with a changed
+// page the page is fresh while the unchanged assets stay cached.
+func testBehindVarnish(t *testing.T, env *engineEnv) {
+	varnishd, err := exec.LookPath("varnishd")
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skip("varnishd not found (apt-get install varnish)")
+		}
+		t.Fatal("varnishd not found in CI: .ci/run installs the varnish package")
+	}
+	app := filepath.Join(t.TempDir(), "cdn-site")
+	if err := lifecycle.CopyTree(filepath.Join(env.root, "integration", "testdata", "cdn"), app); err != nil {
+		t.Fatal(err)
+	}
+	build := func() {
+		t.Helper()
+		out := env.run(t, "pack", "build", "cdn-site", "--path", app, "--builder", engine.BuilderImage, "--trust-builder", "--docker-host", "inherit", "--pull-policy", "never", "--no-color")
+		if !strings.Contains(out, "Successfully built image 'cdn-site'") {
+			t.Fatalf("pack build cdn-site:\n%s", out)
+		}
+	}
+	build()
+	port := mustFreePort(t)
+	users := "BASIC_AUTH_USERS=alice:" + cfgHash(t, "s3cret")
+	origin := env.dockerRun(t, "hardstatic-cdn-origin", port, "cdn-site", "--env", users)
+	cdn := startVarnish(t, varnishd, filepath.Join(env.root, "examples", "cdn", "varnish.vcl"), port)
+
+	const (
+		js  = "/assets/app.5d41402a.js"
+		css = "/assets/site.3f9a1c2b.css"
+	)
+	t.Run("fingerprinted assets come from the cache", func(t *testing.T) {
+		first := cdnGet(t, cdn, js, nil)
+		expectStatus(t, js, first.resp, first.body, http.StatusOK, "CDN-ASSET-APP-JS")
+		cfgHeader(t, "GET "+js, first.resp, "Cache-Control", "public, max-age=31536000, immutable")
+		second := cdnGet(t, cdn, js, nil)
+		expectStatus(t, js, second.resp, second.body, http.StatusOK, "CDN-ASSET-APP-JS")
+		if got := second.resp.Header.Get("X-Cache"); got != "HIT" {
+			t.Errorf("GET %s again: X-Cache %q, want HIT (served from the cache)", js, got)
+		}
+		if second.body != first.body {
+			t.Errorf("GET %s: the cached body differs from the origin's", js)
+		}
+		if n := originRequests(t, env, origin, js, 0); n != 1 {
+			t.Errorf("the origin served %s %d times for two requests, want 1", js, n)
+		}
+	})
+
+	t.Run("HTML is revalidated with the ETag", func(t *testing.T) {
+		first := cdnGet(t, cdn, "/", nil)
+		expectStatus(t, "/", first.resp, first.body, http.StatusOK, "CDN-HOME-V1")
+		cfgHeader(t, "GET /", first.resp, "Cache-Control", "no-cache")
+		if first.resp.Header.Get("ETag") == "" {
+			t.Fatalf("GET /: no ETag: %v", first.resp.Header)
+		}
+		checkDefaultHeaders(t, "GET / through Varnish", first.resp.Header)
+		second := cdnGet(t, cdn, "/", nil)
+		expectStatus(t, "/", second.resp, second.body, http.StatusOK, "CDN-HOME-V1")
+		if got := second.resp.Header.Get("X-Cache-Revalidated"); got != "304" {
+			t.Errorf("GET / again: X-Cache-Revalidated %q, want 304 (the origin confirmed the stored copy)", got)
+		}
+		if n := originRequests(t, env, origin, "/", http.StatusNotModified); n < 1 {
+			t.Errorf("the origin's access log shows no 304 for / (Varnish did not revalidate)")
+		}
+		if second.resp.Header.Get("ETag") != first.resp.Header.Get("ETag") {
+			t.Errorf("GET / again: ETag %q, want %q", second.resp.Header.Get("ETag"), first.resp.Header.Get("ETag"))
+		}
+	})
+
+	t.Run("Vary keeps brotli from gzip-only clients", func(t *testing.T) {
+		for range 2 {
+			br := cdnGet(t, cdn, css, map[string]string{"Accept-Encoding": "br"})
+			if br.resp.StatusCode != http.StatusOK || br.resp.Header.Get("Content-Encoding") != "br" {
+				t.Fatalf("GET %s (Accept-Encoding: br): %d, Content-Encoding %q", css, br.resp.StatusCode, br.resp.Header.Get("Content-Encoding"))
+			}
+			if !strings.Contains(br.resp.Header.Get("Vary"), "Accept-Encoding") {
+				t.Errorf("GET %s: Vary %q lacks Accept-Encoding", css, br.resp.Header.Get("Vary"))
+			}
+		}
+		gz := cdnGet(t, cdn, css, map[string]string{"Accept-Encoding": "gzip"})
+		if enc := gz.resp.Header.Get("Content-Encoding"); enc != "gzip" {
+			t.Fatalf("GET %s (Accept-Encoding: gzip) after brotli clients: Content-Encoding %q, want gzip", css, enc)
+		}
+		zr, err := gzip.NewReader(strings.NewReader(gz.body))
+		if err != nil {
+			t.Fatalf("GET %s (gzip): the body is not gzip: %v", css, err)
+		}
+		plain, err := io.ReadAll(zr)
+		if err != nil || !bytes.Contains(plain, []byte(".card-60")) {
+			t.Errorf("GET %s (gzip): the decompressed body is not the stylesheet (%v)", css, err)
+		}
+		id := cdnGet(t, cdn, css, map[string]string{"Accept-Encoding": "identity"})
+		if enc := id.resp.Header.Get("Content-Encoding"); enc != "" || !strings.Contains(id.body, ".card-60") {
+			t.Errorf("GET %s (identity): Content-Encoding %q, body %.80q", css, enc, id.body)
+		}
+		if gz2 := cdnGet(t, cdn, css, map[string]string{"Accept-Encoding": "gzip"}); gz2.resp.Header.Get("X-Cache") != "HIT" ||
+			gz2.resp.Header.Get("Content-Encoding") != "gzip" {
+			t.Errorf("GET %s (gzip) again: X-Cache %q, Content-Encoding %q, want a cached gzip copy", css,
+				gz2.resp.Header.Get("X-Cache"), gz2.resp.Header.Get("Content-Encoding"))
+		}
+	})
+
+	t.Run("404s are not cached", func(t *testing.T) {
+		for i := range 2 {
+			r := cdnGet(t, cdn, "/no-such-page", nil)
+			expectStatus(t, "/no-such-page", r.resp, r.body, http.StatusNotFound, "CDN-NOT-FOUND")
+			cfgHeader(t, "GET /no-such-page", r.resp, "Cache-Control", "no-store")
+			if got := r.resp.Header.Get("X-Cache"); got != "MISS" {
+				t.Errorf("GET /no-such-page #%d: X-Cache %q, want MISS", i+1, got)
+			}
+		}
+		if n := originRequests(t, env, origin, "/no-such-page", http.StatusNotFound); n != 2 {
+			t.Errorf("the origin answered /no-such-page %d times for two requests, want 2", n)
+		}
+	})
+
+	t.Run("authenticated responses are not cached", func(t *testing.T) {
+		alice := map[string]string{"Authorization": basicAuth("alice", "s3cret")}
+		for i := range 2 {
+			r := cdnGet(t, cdn, "/private/", alice)
+			expectStatus(t, "/private/ as alice", r.resp, r.body, http.StatusOK, "CDN-PRIVATE-PAGE")
+			if got := r.resp.Header.Get("X-Cache"); got != "MISS" {
+				t.Errorf("GET /private/ as alice #%d: X-Cache %q, want MISS", i+1, got)
+			}
+		}
+		anon := cdnGet(t, cdn, "/private/", nil)
+		expectStatus(t, "/private/ without credentials", anon.resp, anon.body, http.StatusUnauthorized, "")
+		if strings.Contains(anon.body, "CDN-PRIVATE-PAGE") {
+			t.Errorf("GET /private/ without credentials: the cache gave away the page")
+		}
+		if n := originRequests(t, env, origin, "/private/", http.StatusOK); n != 2 {
+			t.Errorf("the origin served /private/ %d times for two authenticated requests, want 2", n)
+		}
+	})
+
+	t.Run("after a rebuild the page is fresh and unchanged assets stay cached", func(t *testing.T) {
+		page := filepath.Join(app, "index.html")
+		data, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(page, bytes.ReplaceAll(data, []byte("CDN-HOME-V1"), []byte("CDN-HOME-V2")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		build()
+		// The new image takes the old one's place behind the cache.
+		env.run(t, "docker", "rm", "--force", origin.name)
+		origin = env.dockerRun(t, "hardstatic-cdn-origin", port, "cdn-site", "--env", users)
+
+		r := cdnGet(t, cdn, "/", nil)
+		expectStatus(t, "/ after the rebuild", r.resp, r.body, http.StatusOK, "CDN-HOME-V2")
+		if got := r.resp.Header.Get("X-Cache-Revalidated"); got != "" {
+			t.Errorf("GET / after the rebuild: X-Cache-Revalidated %q: the old page was confirmed", got)
+		}
+		a := cdnGet(t, cdn, js, nil)
+		expectStatus(t, js+" after the rebuild", a.resp, a.body, http.StatusOK, "CDN-ASSET-APP-JS")
+		if got := a.resp.Header.Get("X-Cache"); got != "HIT" {
+			t.Errorf("GET %s after the rebuild: X-Cache %q, want HIT", js, got)
+		}
+		if n := originRequests(t, env, origin, js, 0); n != 0 {
+			t.Errorf("the new origin served %s %d times; the cached copy should have been used", js, n)
+		}
+	})
+}
+
+type cdnResponse struct {
+	resp *http.Response
+	body string
+}
+
+// cdnGet requests path from Varnish with the given headers and reads the
+// body as sent (no decompression).
+func cdnGet(t *testing.T, base, path string, headers map[string]string) cdnResponse {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s through Varnish: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cdnResponse{resp, string(body)}
+}
+
+func basicAuth(user, pass string) string {
+	req, _ := http.NewRequest(http.MethodGet, "http://x/", nil)
+	req.SetBasicAuth(user, pass)
+	return req.Header.Get("Authorization")
+}
+
+// originRequests counts the origin's access-log entries (Caddy's JSON lines
+// in `docker logs`) for path, with the status when status is not 0.
+func originRequests(t *testing.T, env *engineEnv, c *container, path string, status int) int {
+	t.Helper()
+	logs := env.run(t, "docker", "logs", c.name)
+	n := 0
+	for line := range strings.SplitSeq(logs, "\n") {
+		var entry struct {
+			Logger  string `json:"logger"`
+			Status  int    `json:"status"`
+			Request struct {
+				URI string `json:"uri"`
+			} `json:"request"`
+		}
+		if json.Unmarshal([]byte(line), &entry) != nil || !strings.HasPrefix(entry.Logger, "http.log.access") {
+			continue
+		}
+		if entry.Request.URI == path && (status == 0 || entry.Status == status) {
+			n++
+		}
+	}
+	return n
+}
+
+// startVarnish runs varnishd in the foreground with vcl, its backend port
+// changed to the origin's, on a free loopback port, and stops it when the
+// test ends. It returns the cache's base URL.
+func startVarnish(t *testing.T, varnishd, vcl string, originPort int) string {
+	t.Helper()
+	src, err := os.ReadFile(vcl) //nolint:gosec // the repository's example
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`\.port = "8080";`)
+	if !re.Match(src) {
+		t.Fatalf("%s has no backend .port = \"8080\" to point at the origin", vcl)
+	}
+	dir, err := os.MkdirTemp("", "hardstatic-varnish-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "site.vcl")
+	if err := os.WriteFile(file, re.ReplaceAll(src, []byte(fmt.Sprintf(`.port = "%d";`, originPort))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	port := mustFreePort(t)
+	var out lifecycle.SyncBuffer
+	cmd := exec.Command(varnishd, "-F", "-n", filepath.Join(dir, "work"), "-a", fmt.Sprintf("127.0.0.1:%d", port),
+		"-f", file, "-s", "malloc,64m", "-p", "http_gzip_support=off", "-T", "none")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("--- varnishd output ---\n%s--- end ---", out.String())
+		}
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		if err == nil {
+			_ = conn.Close()
+			return fmt.Sprintf("http://127.0.0.1:%d", port)
+		}
+		select {
+		case <-done:
+			t.Fatalf("varnishd exited:\n%s", out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("varnishd does not listen on %d:\n%s", port, out.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
