@@ -433,7 +433,7 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) error {
 	}
 	if e != nil {
 		h.pagePolicy(w, h.NotFound)
-		if h.serveNotFoundEntry(w, r, e) {
+		if h.servePageEntry(w, r, e, http.StatusNotFound) {
 			return nil
 		}
 		if f, info, err := h.openFile(e); err == nil {

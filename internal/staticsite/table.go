@@ -229,36 +229,6 @@ func (h *Handler) serveIdentity(w http.ResponseWriter, r *http.Request, e *entry
 	return true
 }
 
-// serveNotFoundEntry writes the 404 page from the table, compressed when
-// the client accepts it; false when it cannot (no table entry, or the page
-// is too large to keep in memory).
-func (h *Handler) serveNotFoundEntry(w http.ResponseWriter, r *http.Request, e *entry) bool {
-	if e.stale.Load() {
-		return false
-	}
-	body := h.loadBody(e)
-	if body == nil {
-		return false
-	}
-	hdr := w.Header()
-	if e.hasVariants {
-		hdr.Add("Vary", "Accept-Encoding")
-		if idx := negotiate(r.Header["Accept-Encoding"], &e.variants); idx >= 0 {
-			if b := h.files.loadVariant(&e.variants[idx]); b != nil {
-				body = b
-				hdr["Content-Encoding"] = []string{encodings[idx]}
-			}
-		}
-	}
-	hdr["Content-Type"] = []string{e.contentType}
-	hdr["Content-Length"] = []string{strconv.Itoa(len(body))}
-	w.WriteHeader(http.StatusNotFound)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
-	}
-	return true
-}
-
 // loadBody returns the identity bytes of a small file, reading them on
 // first use and checking them against the table's hash.
 func (h *Handler) loadBody(e *entry) []byte {
