@@ -253,7 +253,7 @@ func (c *counted) list() []string {
 }
 
 // shorten keeps messages readable: data: URLs (inlined fonts, icons) are cut
-// after their media type, and a message to 600 characters.
+// after 40 characters, and a message after 600.
 func shorten(s string) string {
 	for i := 0; ; {
 		j := strings.Index(s[i:], "data:")
@@ -261,7 +261,8 @@ func shorten(s string) string {
 			break
 		}
 		j += i
-		end := j + strings.IndexFunc(s[j:], func(r rune) bool { return r == '\'' || r == '"' || r == ' ' || r == ')' })
+		// The console quotes URLs with '; SVG data URLs hold " and spaces.
+		end := j + strings.IndexByte(s[j:], '\'')
 		if end < j {
 			end = len(s)
 		}

@@ -336,9 +336,11 @@ func logCorpusSummary(t *testing.T, results []corpusResult, artifacts string) {
 		}
 		fmt.Fprintf(&b, "  %-22s %s  %d of %d pages ok\n", r.site, verdict, ok, len(r.pages))
 		for _, p := range r.pages {
+			verdict := "ok"
 			if len(p.problems) > 0 {
-				fmt.Fprintf(&b, "      %s: %d problems, screenshot %.3f%% different\n", p.path, len(p.problems), p.diffPercent)
+				verdict = fmt.Sprintf("%d problems", len(p.problems))
 			}
+			fmt.Fprintf(&b, "      %-60s %s, screenshot %.3f%% different\n", p.path, verdict, p.diffPercent)
 		}
 	}
 	if t.Failed() {
