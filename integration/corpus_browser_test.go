@@ -84,7 +84,7 @@ func (b *browser) visit(t *testing.T, url string) visitResult {
 	var (
 		mu       sync.Mutex
 		errs     counted // console errors, exceptions, failed loads
-		csp      counted // the console's CSP messages and loads blocked by CSP
+		csp      counted // the console's CSP messages
 		urls     = map[network.RequestID]string{}
 		inFlight = map[network.RequestID]bool{}
 		docID    network.RequestID
@@ -136,7 +136,7 @@ func (b *browser) visit(t *testing.T, url string) visitResult {
 			switch {
 			case ev.RequestID == docID || strings.HasSuffix(urls[ev.RequestID], "/favicon.ico"):
 			case ev.BlockedReason == network.BlockedReasonCsp:
-				csp.add(shorten("load blocked by CSP: " + urls[ev.RequestID]))
+				// The violation event and the console message say it.
 			default:
 				reason := ev.ErrorText
 				if ev.BlockedReason != "" {

@@ -43,7 +43,7 @@ var corpusSites = []corpusSite{
 	{"swagger-ui", []string{"/"}},
 	{"redoc", []string{"/"}},
 	{"reveal-js", []string{"/"}},
-	{"docsify", []string{"/"}},
+	{"docsify", []string{"/", "/#/guide"}},
 	{"mermaid", []string{"/"}},
 	{"katex", []string{"/"}},
 }
@@ -304,7 +304,7 @@ func followRedirects(u string) (chain []string, status int, err error) {
 
 // pageSlug names a page's artifacts.
 func pageSlug(path string) string {
-	s := strings.Trim(strings.ReplaceAll(path, "/", "_"), "_")
+	s := strings.Trim(strings.NewReplacer("/", "_", "#", "_").Replace(path), "_")
 	if s == "" {
 		s = "index"
 	}

@@ -43,7 +43,7 @@ SITES=(
   "swagger-ui|npm|swagger-ui-dist|Swagger UI, as swagger-ui-dist ships it, on a local OpenAPI document"
   "redoc|npm|redoc|Redoc standalone bundle, the page of its README, on a local OpenAPI document"
   "reveal-js|npm|reveal.js|reveal.js, the presentation its package ships (index.html)"
-  "docsify|npm|docsify|docsify, the page of its quick start, rendering docsify's own README.md"
+  "docsify|npm|docsify|docsify, the page of its quick start, rendering two Markdown pages"
   "mermaid|npm|mermaid|mermaid, the page of its usage docs, rendering diagrams in the browser"
   "katex|npm|katex|KaTeX auto-render, the page of its docs, rendering TeX in the browser"
 )
@@ -160,8 +160,9 @@ make_docsify() {
   local d=$npm_dir/node_modules/docsify
   mkdir -p "$1"
   copy "$d/dist" "$1/dist"
-  cp "$d/README.md" "$1/README.md"
   cp "$here/pages/docsify.html" "$1/index.html"
+  cp "$here/pages/docsify-README.md" "$1/README.md"
+  cp "$here/pages/docsify-guide.md" "$1/guide.md"
 }
 
 make_mermaid() {
