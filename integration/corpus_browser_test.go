@@ -67,14 +67,15 @@ type visitResult struct {
 	cspConsole []string // what the console said about them
 	errors     []string // every other console error
 	screenshot []byte   // PNG
-	stable     bool     // two screenshots in a row were the same
+	stable     bool     // three screenshots in a row were the same
+	pending    []string // requests still in flight when the screenshot was taken
 }
 
 // visit opens url in a new tab at the corpus viewport, waits until the page
-// has loaded, its fonts are ready, no request is in flight and two
-// screenshots in a row are the same (at most 20 tries), and returns what it
-// reported. The favicon the browser asks for on its own is not the page's.
-func (b *browser) visit(t *testing.T, url string) visitResult {
+// has loaded and painted, its fonts are ready, no request is in flight and
+// the screenshot no longer changes, and returns what it reported. The
+// favicon the browser asks for on its own is not the page's.
+func (b *browser) visit(t *testing.T, url string) (visitResult, error) {
 	t.Helper()
 	tab, cancel := chromedp.NewContext(b.ctx)
 	defer cancel()
@@ -163,55 +164,63 @@ func (b *browser) visit(t *testing.T, url string) visitResult {
 		return chromedp.NavigateResponse(url)(ctx, tg)
 	})
 	if err != nil {
-		t.Fatalf("loading %s in chromium: %v", url, err)
+		return res, fmt.Errorf("loading %s: %w", url, err)
 	}
 	res.status, res.finalURL = resp.Status, resp.URL
 
-	settled := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		// Fonts, then the network: a page that renders from fetched data
-		// (Redoc, Swagger UI, docsify) is done when nothing is in flight.
-		if _, err := chromedp.Evaluate[bool](`document.fonts.ready.then(() => true)`, chromedp.EvalAwaitPromise)(ctx, tg); err != nil {
-			return err
-		}
-		for {
-			mu.Lock()
-			n := len(inFlight)
-			mu.Unlock()
-			if n == 0 {
-				return nil
-			}
-			if _, err := chromedp.Sleep(100*time.Millisecond)(ctx, tg); err != nil {
-				return fmt.Errorf("%d requests still in flight: %w", n, err)
-			}
-		}
-	})
-	if err := chromedp.Do(ctx, settled); err != nil {
-		t.Fatalf("%s: waiting for the page to settle: %v", url, err)
+	// Fonts and two animation frames (so the page has painted), then the
+	// network: a page that renders from fetched data (Redoc, Swagger UI,
+	// docsify) is done when nothing is in flight. A request still open
+	// after 15 s (a stream, a worker) is noted, not waited for.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.fonts.ready.then(() => new Promise((done) =>
+  requestAnimationFrame(() => requestAnimationFrame(() => done(true)))))`, chromedp.EvalAwaitPromise)); err != nil {
+		return res, fmt.Errorf("%s: waiting for fonts and a paint: %w", url, err)
 	}
+	for range 150 {
+		mu.Lock()
+		res.pending = res.pending[:0]
+		for id := range inFlight {
+			res.pending = append(res.pending, urls[id])
+		}
+		mu.Unlock()
+		if len(res.pending) == 0 {
+			break
+		}
+		if err := chromedp.Do(ctx, chromedp.Sleep(100*time.Millisecond)); err != nil {
+			return res, err
+		}
+	}
+	// Rendering goes on after the last response: the screenshot is taken
+	// once three in a row are the same (at most 20).
 	var last []byte
+	same := 0
 	for range 20 {
 		shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err != nil {
-			t.Fatalf("%s: screenshot: %v", url, err)
+			return res, fmt.Errorf("%s: screenshot: %w", url, err)
 		}
 		if bytes.Equal(shot, last) {
-			res.stable = true
-			break
+			if same++; same == 2 {
+				res.stable = true
+				break
+			}
+		} else {
+			same = 0
 		}
 		last = shot
 		if err := chromedp.Do(ctx, chromedp.Sleep(250*time.Millisecond)); err != nil {
-			t.Fatal(err)
+			return res, err
 		}
 	}
 	res.screenshot = last
 
 	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(window.__csp || [{directive: "the watch script did not run"}])`))
 	if err != nil {
-		t.Fatalf("%s: reading the CSP violations: %v", url, err)
+		return res, fmt.Errorf("%s: reading the CSP violations: %w", url, err)
 	}
 	var vs []cspViolation
 	if err := json.Unmarshal([]byte(raw), &vs); err != nil {
-		t.Fatalf("%s: reading the CSP violations: %v", url, err)
+		return res, fmt.Errorf("%s: reading the CSP violations: %w", url, err)
 	}
 	var viol counted
 	for _, v := range vs {
@@ -222,7 +231,7 @@ func (b *browser) visit(t *testing.T, url string) visitResult {
 	res.cspConsole = csp.list()
 	res.errors = errs.list()
 	mu.Unlock()
-	return res
+	return res, nil
 }
 
 // counted keeps distinct messages in order with how often each came.

@@ -53,7 +53,9 @@ var corpusSites = []corpusSite{
 // without our headers: each sampled page answers 200 at its canonical URL,
 // shows no CSP violation and no console error, and looks the same (a
 // screenshot within corpusPixelTolerance of the one taken from a plain Go
-// file server on the same files).
+// file server on the same files). A console error that the page shows
+// without our headers too is the site's own (Debian's javadoc imports a font
+// stylesheet the package does not ship): it is logged, not failed.
 //
 // CORPUS_SITES=python-docs,redoc selects sites; CORPUS_ARTIFACTS=DIR keeps
 // the screenshots and diff images (default: a directory under /tmp, named in
@@ -169,6 +171,7 @@ type corpusResult struct {
 type corpusPageResult struct {
 	path        string
 	problems    []string // one line each: unreachable, status, CSP, console, screenshot
+	notes       []string // what is not a failure: the site's own errors, a page that kept changing
 	diffPercent float64
 }
 
@@ -215,6 +218,9 @@ func checkCorpusSite(t *testing.T, b *browser, site corpusSite, dir, artifacts s
 	for _, p := range site.pages {
 		pr := corpusPageResult{path: p}
 		checkCorpusPage(t, b, srv.URL, plain.URL, p, filepath.Join(artifacts, pageSlug(p)), &pr)
+		if len(pr.notes) > 0 {
+			t.Logf("%s%s (not failures):\n\t%s", site.name, p, strings.Join(pr.notes, "\n\t"))
+		}
 		if len(pr.problems) > 0 {
 			res.failed = true
 			t.Errorf("%s%s:\n\t%s", site.name, p, strings.Join(pr.problems, "\n\t"))
@@ -233,8 +239,16 @@ func checkCorpusPage(t *testing.T, b *browser, ours, plain, path, artifacts stri
 		pr.problems = append(pr.problems, fmt.Sprintf("unreachable: %s -> %d", strings.Join(chain, " -> "), status))
 	}
 
-	want := b.visit(t, plain+path)
-	got := b.visit(t, ours+path)
+	want, err := b.visit(t, plain+path)
+	if err != nil {
+		pr.problems = append(pr.problems, "without our headers: "+err.Error())
+		return
+	}
+	got, err := b.visit(t, ours+path)
+	if err != nil {
+		pr.problems = append(pr.problems, err.Error())
+		return
+	}
 	if got.status != http.StatusOK {
 		pr.problems = append(pr.problems, fmt.Sprintf("document status %d at %s", got.status, got.finalURL))
 	}
@@ -245,11 +259,13 @@ func checkCorpusPage(t *testing.T, b *browser, ours, plain, path, artifacts stri
 		pr.problems = append(pr.problems, "CSP (console): "+v)
 	}
 	for _, e := range got.errors {
-		also := ""
 		if slices.Contains(want.errors, strings.ReplaceAll(e, ours, plain)) {
-			also = " (also without our headers)"
+			// The site's own: it happens without our headers too (a file
+			// its package does not ship, say).
+			pr.notes = append(pr.notes, "console error, also without our headers: "+e)
+			continue
 		}
-		pr.problems = append(pr.problems, "console error: "+e+also)
+		pr.problems = append(pr.problems, "console error: "+e)
 	}
 	if want.status != http.StatusOK || len(want.violations) > 0 {
 		pr.problems = append(pr.problems, fmt.Sprintf("the plain file server's page is not a fair reference: status %d, %d CSP violations", want.status, len(want.violations)))
@@ -268,9 +284,12 @@ func checkCorpusPage(t *testing.T, b *browser, ours, plain, path, artifacts stri
 	for _, s := range []struct {
 		name string
 		r    visitResult
-	}{{"plain", want}, {"ours", got}} {
+	}{{"without our headers", want}, {"ours", got}} {
 		if !s.r.stable {
-			t.Logf("%s (%s): the page kept changing; compared the last screenshot", path, s.name)
+			pr.notes = append(pr.notes, s.name+": the page kept changing; compared the last screenshot")
+		}
+		if len(s.r.pending) > 0 {
+			pr.notes = append(pr.notes, fmt.Sprintf("%s: still in flight after 15 s: %s", s.name, strings.Join(s.r.pending, " ")))
 		}
 	}
 }
