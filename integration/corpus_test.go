@@ -36,7 +36,7 @@ var corpusSites = []corpusSite{
 	{"python-docs", []string{"/", "/library/os.path.html", "/library/stdtypes.html", "/tutorial/introduction.html", "/library/urllib.request.html"}},
 	{"sphinx-docs", []string{"/", "/usage/quickstart.html", "/usage/extensions/autodoc.html", "/usage/restructuredtext/directives.html"}},
 	{"mathjax-docs", []string{"/", "/tex.html", "/options/hub.html", "/upgrading/whats-new-2.7.html"}},
-	{"mkdocs-docs", []string{"/", "/user-guide/configuration.html", "/user-guide/writing-your-docs.html", "/dev-guide/themes.html"}},
+	{"mkdocs-material", []string{"/", "/guide/setup/", "/reference/api.v1/"}},
 	{"doxygen-manual", []string{"/", "/commands.html", "/faq.html", "/examples/afterdoc/html/index.html"}},
 	{"javadoc-commons-lang3", []string{"/", "/org/apache/commons/lang3/StringUtils.html", "/org/apache/commons/lang3/package-summary.html", "/org/apache/commons/lang3/builder/ToStringBuilder.html", "/org/apache/commons/lang3/concurrent/BasicThreadFactory.Builder.html"}},
 	{"rustdoc-alloc", []string{"/", "/alloc/index.html", "/alloc/vec/struct.Vec.html", "/alloc/string/struct.String.html", "/alloc/macro.vec.html"}},

@@ -36,7 +36,7 @@ SITES=(
   "python-docs|deb|python3.11-doc=3.11.2-6+deb12u9|Python 3.11 documentation (Sphinx 5, python-docs-theme)"
   "sphinx-docs|deb|sphinx-doc=5.3.0-4|Sphinx 5.3 documentation (Sphinx, sphinx13 theme)"
   "mathjax-docs|deb|libjs-mathjax-doc=2.7+20171212-2|MathJax 2.7 documentation (Sphinx, Read the Docs theme)"
-  "mkdocs-docs|deb|mkdocs-doc=1.4.2+dfsg-2|MkDocs 1.4 documentation (MkDocs, mkdocs theme: Bootstrap 4)"
+  "mkdocs-material|deb|mkdocs-material=8.2.5-1|Material for MkDocs 8.2 with MkDocs 1.4 (mkdocs build of corpus/mkdocs-material/)"
   "doxygen-manual|deb|doxygen-doc=1.9.4-4|Doxygen 1.9.4 manual (Doxygen)"
   "javadoc-commons-lang3|deb|libcommons-lang3-java-doc=3.12.0-2+deb12u1|Apache Commons Lang 3.12 API (javadoc, OpenJDK 17)"
   "rustdoc-alloc|deb|rust-doc=1.63.0+dfsg1-2|Rust 1.63 standard library API, the alloc crate (rustdoc)"
@@ -77,10 +77,20 @@ key() {
     if [ "$have" != "$want" ]; then
       echo "corpus: note: $pkg $have is installed; the corpus was checked with $want" >&2
     fi
-    echo "deb $pkg=$have script=$script_sum"
+    echo "deb $pkg=$have script=$script_sum$(extra_key "$pkg")"
     ;;
   npm)
     echo "npm $pkg=$(npm_version "$pkg") lock=$lock_sum script=$script_sum"
+    ;;
+  esac
+}
+
+# extra_key PACKAGE: more that a site is made from.
+extra_key() {
+  case $1 in
+  mkdocs-material)
+    printf ' mkdocs=%s src=%s' "$(deb_version mkdocs)" \
+      "$(cd "$here/mkdocs-material" && find . -type f | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)"
     ;;
   esac
 }
@@ -111,7 +121,16 @@ openapi() { cp "$here/openapi.json" "$1/openapi.json"; }
 make_python-docs() { copy /usr/share/doc/python3.11/html "$1"; }
 make_sphinx-docs() { copy /usr/share/doc/sphinx-doc/html "$1"; }
 make_mathjax-docs() { copy /usr/share/doc/libjs-mathjax-doc/html "$1"; }
-make_mkdocs-docs() { copy /usr/share/doc/mkdocs/html "$1"; }
+# Debian's mkdocs-doc is not used: its pages load highlight.js from
+# file:///usr/share/javascript, which no browser allows from a web page.
+# Instead, Debian's MkDocs and Material theme build a few pages of Markdown.
+make_mkdocs-material() {
+  local src
+  src=$(mktemp -d)
+  cp -R "$here/mkdocs-material/." "$src/"
+  (cd "$src" && /usr/bin/mkdocs build --quiet --site-dir "$1")
+  rm -rf "$src"
+}
 make_doxygen-manual() { copy /usr/share/doc/doxygen/html "$1"; }
 make_javadoc-commons-lang3() { copy /usr/share/doc/libcommons-lang3-java/api "$1"; }
 
