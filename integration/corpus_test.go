@@ -314,9 +314,18 @@ func sameError(plainErr, ourErr, plain, ours string) bool {
 	if p == o {
 		return true
 	}
+	// The file that failed to load without our headers.
+	var failed string
+	if rest, ok := strings.CutPrefix(p, "loading failed: "); ok {
+		failed, _, _ = strings.Cut(rest, " ")
+	} else if u, _, ok := strings.Cut(p, ": status "); ok {
+		failed = u
+	}
+	if !strings.HasPrefix(failed, "ORIGIN/") {
+		return false
+	}
 	for _, f := range strings.Fields(o) {
-		u := strings.Trim(f, "'\"(),")
-		if strings.HasPrefix(u, "ORIGIN/") && strings.Contains(p, u) {
+		if strings.Trim(f, "'\"(),") == failed {
 			return true
 		}
 	}
