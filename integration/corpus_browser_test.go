@@ -122,7 +122,13 @@ func (b *browser) visit(t *testing.T, url string) (visitResult, error) {
 			errs.add(shorten(fmt.Sprintf("exception: %s (%s:%d)", text, d.URL, d.LineNumber)))
 		case *network.EventRequestWillBeSent:
 			urls[ev.RequestID] = ev.Request.URL
-			inFlight[ev.RequestID] = true
+			switch ev.Type {
+			case network.ResourceTypeOther, network.ResourceTypePing, network.ResourceTypeEventSource,
+				network.ResourceTypeWebSocket, network.ResourceTypePrefetch, network.ResourceTypeCSPViolationReport:
+				// Not waited for: streams, beacons, prefetches.
+			default:
+				inFlight[ev.RequestID] = true
+			}
 			if ev.Type == network.ResourceTypeDocument && docID == "" {
 				docID = ev.RequestID
 			}
@@ -171,12 +177,13 @@ func (b *browser) visit(t *testing.T, url string) (visitResult, error) {
 	// Fonts and two animation frames (so the page has painted), then the
 	// network: a page that renders from fetched data (Redoc, Swagger UI,
 	// docsify) is done when nothing is in flight. A request still open
-	// after 15 s (a stream, a worker) is noted, not waited for.
+	// after 5 s is noted, not waited for: a worker's script (Material's
+	// search) never reports its end to the page's session.
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.fonts.ready.then(() => new Promise((done) =>
   requestAnimationFrame(() => requestAnimationFrame(() => done(true)))))`, chromedp.EvalAwaitPromise)); err != nil {
 		return res, fmt.Errorf("%s: waiting for fonts and a paint: %w", url, err)
 	}
-	for range 150 {
+	for range 50 {
 		mu.Lock()
 		res.pending = res.pending[:0]
 		for id := range inFlight {

@@ -292,7 +292,7 @@ func checkCorpusPage(t *testing.T, b *browser, ours, plain, path, artifacts stri
 			pr.notes = append(pr.notes, s.name+": the page kept changing; compared the last screenshot")
 		}
 		if len(s.r.pending) > 0 {
-			pr.notes = append(pr.notes, fmt.Sprintf("%s: still in flight after 15 s: %s", s.name, strings.Join(s.r.pending, " ")))
+			pr.notes = append(pr.notes, fmt.Sprintf("%s: still in flight after 5 s: %s", s.name, strings.Join(s.r.pending, " ")))
 		}
 	}
 }
