@@ -344,8 +344,9 @@ func compareScreenshots(want, got []byte, prefix string) (screenshotDiff, error)
 				diff.Set(x, y, color.RGBA{255, 0, 0, 255})
 				continue
 			}
-			l := uint8((wr + wg + wbl) / 3 >> 8)
-			diff.Set(x, y, color.RGBA{200 + l/5, 200 + l/5, 200 + l/5, 255})
+			// The reference, faded: grey levels 200..251.
+			g := color.GrayModel.Convert(wi.At(wb.Min.X+x, wb.Min.Y+y)).(color.Gray).Y
+			diff.Set(x, y, color.Gray{Y: 200 + g/5})
 		}
 	}
 	if d.changed == 0 {
