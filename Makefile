@@ -21,7 +21,7 @@ EXAMPLE ?= examples/plain-html
 FUZZTIME ?= 20s
 OBSERVATORY := $(TOOLS)/observatory
 
-.PHONY: help build run test test-unit test-integration lint fuzz tools observatory clean
+.PHONY: help build run test test-unit test-integration test-corpus corpus lint fuzz tools observatory clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -42,6 +42,12 @@ test-unit: taplo ## unit tests (config, Caddy translation, handler)
 
 test-integration: build observatory package lifecycle-package ## end-to-end tests through the real CNB lifecycle
 	$(GO) test -count=1 -timeout 30m ./integration/...
+
+corpus: ## copy the real sites of the corpus from their Debian and npm packages into ~/.cache/hardstatic/corpus
+	@bash integration/corpus/build.sh
+
+test-corpus: build corpus ## only the real-site corpus in Chromium; CORPUS_SITES=a,b selects sites (bash integration/corpus/build.sh --list)
+	$(GO) test -count=1 -timeout 30m -run '^TestCorpus$$' -v ./integration/
 
 .PHONY: bench
 bench: build ## compare the web process with nginx and stock Caddy via the real lifecycle (root, nginx, wrk); report on stdout; BENCH_ARGS="-duration 2s" for a quick run
