@@ -49,7 +49,12 @@ var corpusSites = []corpusSite{
 	{name: "doxygen-manual", pages: []string{"/", "/commands.html", "/faq.html", "/examples/afterdoc/html/index.html"},
 		config: "[csp]\nscript-src = [\"'unsafe-eval'\"]\n"},
 	{name: "javadoc-commons-lang3", pages: []string{"/", "/org/apache/commons/lang3/StringUtils.html", "/org/apache/commons/lang3/package-summary.html", "/org/apache/commons/lang3/builder/ToStringBuilder.html", "/org/apache/commons/lang3/concurrent/BasicThreadFactory.Builder.html"}},
-	{name: "rustdoc-alloc", pages: []string{"/", "/alloc/index.html", "/alloc/vec/struct.Vec.html", "/alloc/string/struct.String.html", "/alloc/macro.vec.html"}},
+	// rustdoc's sidebar marks the current page by comparing the address
+	// with its links, which name the .html files: under clean URLs every page
+	// works but loses that mark (0.6% of the pixels). Such a site wants
+	// clean_urls = false (README, troubleshooting); the dotted names of
+	// mathjax-docs and javadoc prove clean URLs with the defaults.
+	{name: "rustdoc-alloc", pages: []string{"/", "/alloc/index.html", "/alloc/vec/struct.Vec.html", "/alloc/string/struct.String.html", "/alloc/macro.vec.html"}, config: "clean_urls = false\n"},
 	{name: "swagger-ui", pages: []string{"/"}},
 	// Redoc builds a blob: worker and fetches its logo from its CDN at run
 	// time; the build log lists both as [csp] candidates, which is the
