@@ -19,6 +19,7 @@ import (
 
 	"github.com/hardstatic/buildpack/integration/engine"
 	"github.com/hardstatic/buildpack/integration/lifecycle"
+	"github.com/hardstatic/buildpack/internal/accesslog"
 )
 
 // testBehindVarnish serves testdata/cdn from an image built with pack, with
@@ -69,7 +70,7 @@ func testBehindVarnish(t *testing.T, env *engineEnv) {
 		if second.body != first.body {
 			t.Errorf("GET %s: the cached body differs from the origin's", js)
 		}
-		if n := originRequests(t, env, origin, js, 0); n != 1 {
+		if n := originRequests(t, env, origin, js, 0, 1); n != 1 {
 			t.Errorf("the origin served %s %d times for two requests, want 1", js, n)
 		}
 	})
@@ -87,7 +88,7 @@ func testBehindVarnish(t *testing.T, env *engineEnv) {
 		if got := second.resp.Header.Get("X-Cache-Revalidated"); got != "304" {
 			t.Errorf("GET / again: X-Cache-Revalidated %q, want 304 (the origin confirmed the stored copy)", got)
 		}
-		if n := originRequests(t, env, origin, "/", http.StatusNotModified); n < 1 {
+		if n := originRequests(t, env, origin, "/", http.StatusNotModified, 1); n < 1 {
 			t.Errorf("the origin's access log shows no 304 for / (Varnish did not revalidate)")
 		}
 		if second.resp.Header.Get("ETag") != first.resp.Header.Get("ETag") {
@@ -137,7 +138,7 @@ func testBehindVarnish(t *testing.T, env *engineEnv) {
 				t.Errorf("GET /no-such-page #%d: X-Cache %q, want MISS", i+1, got)
 			}
 		}
-		if n := originRequests(t, env, origin, "/no-such-page", http.StatusNotFound); n != 2 {
+		if n := originRequests(t, env, origin, "/no-such-page", http.StatusNotFound, 2); n != 2 {
 			t.Errorf("the origin answered /no-such-page %d times for two requests, want 2", n)
 		}
 	})
@@ -156,7 +157,7 @@ func testBehindVarnish(t *testing.T, env *engineEnv) {
 		if strings.Contains(anon.body, "CDN-PRIVATE-PAGE") {
 			t.Errorf("GET /private/ without credentials: the cache gave away the page")
 		}
-		if n := originRequests(t, env, origin, "/private/", http.StatusOK); n != 2 {
+		if n := originRequests(t, env, origin, "/private/", http.StatusOK, 2); n != 2 {
 			t.Errorf("the origin served /private/ %d times for two authenticated requests, want 2", n)
 		}
 	})
@@ -185,7 +186,7 @@ func testBehindVarnish(t *testing.T, env *engineEnv) {
 		if got := a.resp.Header.Get("X-Cache"); got != "HIT" {
 			t.Errorf("GET %s after the rebuild: X-Cache %q, want HIT", js, got)
 		}
-		if n := originRequests(t, env, origin, js, 0); n != 0 {
+		if n := originRequests(t, env, origin, js, 0, 0); n != 0 {
 			t.Errorf("the new origin served %s %d times; the cached copy should have been used", js, n)
 		}
 	})
@@ -226,8 +227,21 @@ func basicAuth(user, pass string) string {
 }
 
 // originRequests counts the origin's access-log entries (Caddy's JSON lines
-// in `docker logs`) for path, with the status when status is not 0.
-func originRequests(t *testing.T, env *engineEnv, c *container, path string, status int) int {
+// in `docker logs`) for path, with the status when status is not 0. The
+// server writes access-log lines in batches (internal/accesslog): it waits
+// until want lines are there (at most 10 s), then for one more batch, so
+// that a count above want shows too.
+func originRequests(t *testing.T, env *engineEnv, c *container, path string, status, want int) int {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for countOriginRequests(t, env, c, path, status) < want && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(2 * accesslog.DefaultFlushInterval)
+	return countOriginRequests(t, env, c, path, status)
+}
+
+func countOriginRequests(t *testing.T, env *engineEnv, c *container, path string, status int) int {
 	t.Helper()
 	logs := env.run(t, "docker", "logs", c.name)
 	n := 0
