@@ -29,8 +29,8 @@ type corpusSite struct {
 	// see (what it loads from other origins at run time): only what the
 	// build log lists as [csp] candidates for it. Default: none.
 	config string
-	// extra sites run only when CORPUS_SITES names them (the Python
-	// documentation is 64 MB: minutes of precompression on 2 cores).
+	// extra sites run only when CORPUS_SITES names them (for a large site
+	// that costs minutes of precompression on 2 cores). Default: false.
 	extra bool
 }
 
@@ -40,7 +40,7 @@ type corpusSite struct {
 // such names. `bash integration/corpus/build.sh --list` shows where each
 // comes from.
 var corpusSites = []corpusSite{
-	{extra: true, name: "python-docs", pages: []string{"/", "/library/os.path.html", "/library/stdtypes.html", "/tutorial/introduction.html", "/library/urllib.request.html"}},
+	{name: "python-docs", pages: []string{"/", "/library/os.path.html", "/library/stdtypes.html", "/tutorial/introduction.html", "/library/urllib.request.html"}},
 	{name: "sphinx-docs", pages: []string{"/", "/usage/quickstart.html", "/usage/extensions/autodoc.html", "/usage/restructuredtext/directives.html"}},
 	{name: "mathjax-docs", pages: []string{"/", "/tex.html", "/options/hub.html", "/upgrading/whats-new-2.7.html"}},
 	{name: "mkdocs-material", pages: []string{"/", "/guide/setup/", "/reference/api.v1/"}},
