@@ -2,111 +2,14 @@ package htmlsec
 
 import (
 	"bytes"
-	"io"
-	"io/fs"
-	"os"
 	"path"
 	"regexp"
 	"strings"
 )
 
-// Secret is a file in the served directory that likely holds a secret.
-type Secret struct {
-	// File is relative to the root, with forward slashes.
-	File string
-	// Kind says what it looks like, e.g. "a private key".
-	Kind string
-	// Served is true when the server would send it to anyone who asks: it
-	// is not a dotfile, not in a dot-directory and not hidden.
-	Served bool
-	// Keep is true for a page, document, script or data file whose content
-	// merely shows a key or token: it is reported, not hidden (see
-	// ShownSecret).
-	Keep bool
-}
-
-// SecretsOptions tune ScanSecrets.
-type SecretsOptions struct {
-	// Hide lists files, relative to the root, that the server never serves
-	// besides dotfiles (static.toml, static.json).
-	Hide []string
-}
-
 // MaxSecretScan is the largest file whose content is searched for secrets,
 // all of it; larger files are judged by their name alone.
 const MaxSecretScan = 1 << 20
-
-// ScanSecrets looks for likely secrets under root with SecretKind and
-// ShownSecret: every
-// regular file is judged by its name and, up to MaxSecretScan bytes, by its
-// whole content. Symbolic links are not followed; dot-directories are
-// searched, except .git.
-func ScanSecrets(root string, opts SecretsOptions) ([]Secret, error) {
-	r, err := os.OpenRoot(root)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close() //nolint:errcheck // read-only
-	hidden := map[string]bool{}
-	for _, h := range opts.Hide {
-		hidden[strings.Trim(path.Clean("/"+h), "/")] = true
-	}
-	var found []Secret
-	err = fs.WalkDir(r.FS(), ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if name == "." {
-				return err
-			}
-			return nil
-		}
-		if d.IsDir() {
-			if d.Name() == ".git" {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		if kind, hide := judgeSecret(name, readSmall(r, name)); kind != "" {
-			found = append(found, Secret{File: name, Kind: kind, Served: isServed(name, hidden), Keep: !hide})
-		}
-		return nil
-	})
-	return found, err
-}
-
-// readSmall returns the content of a regular file of at most MaxSecretScan
-// bytes, or nil.
-func readSmall(r *os.Root, name string) []byte {
-	f, err := r.Open(name)
-	if err != nil {
-		return nil
-	}
-	defer f.Close() //nolint:errcheck // read-only
-	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() || info.Size() > MaxSecretScan {
-		return nil
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxSecretScan+1))
-	if err != nil || len(data) > MaxSecretScan {
-		return nil
-	}
-	return data
-}
-
-// isServed mirrors the server's rules: no segment may start with a dot,
-// except a leading .well-known, and hidden files are never served.
-func isServed(name string, hidden map[string]bool) bool {
-	if hidden[name] {
-		return false
-	}
-	for i, seg := range strings.Split(name, "/") {
-		if strings.HasPrefix(seg, ".") && (i > 0 || seg != ".well-known") {
-			return false
-		}
-	}
-	return true
-}
 
 // SecretKind names the kind of secret a file likely holds, so that it is
 // never served, judged by its name (slash-separated, relative to the root)

@@ -4,8 +4,9 @@
 //   - AddSRI adds Subresource Integrity (integrity="sha384-...") to the
 //     <script src> and <link rel=stylesheet href> tags of every HTML file
 //     that load files of the site itself, computed from the files as built.
-//   - ScanSecrets finds likely secrets (.env files, private keys, npm tokens)
-//     in the served directory and says whether the server would serve them.
+//   - SecretKind and ShownSecret judge whether a file (by name and whole
+//     content) likely holds a secret; the one walk of the root
+//     (internal/sitefs) asks them about every file.
 //
 // Both work on the served root only, never follow a symbolic link out of it
 // (everything is opened through an os.Root), and skip what they cannot handle
@@ -46,8 +47,7 @@ type Options struct {
 	// is always treated so.
 	Anywhere []string
 	// Pages lists the HTML files to rewrite, relative to the root, as the
-	// walk of the root (internal/sitefs) gives them. Default (nil): every
-	// HTML file under the root but dot names.
+	// one walk of the root (internal/sitefs) gives them. Default: none.
 	Pages []string
 }
 
@@ -127,26 +127,10 @@ func AddSRI(root string, opts Options) (Report, error) {
 			s.anywhere = append(s.anywhere, a)
 		}
 	}
-	if opts.Pages != nil {
-		for _, name := range opts.Pages {
-			s.page(name)
-		}
-		return rep, nil
-	}
-	err = walk(r, false, func(name string, d fs.DirEntry) {
-		if !isHTML(name) {
-			return
-		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			rep.Skipped = append(rep.Skipped, Skip{File: name, Reason: "a symbolic link: its target is rewritten, if it is in the root"})
-			return
-		}
-		if !d.Type().IsRegular() {
-			return
-		}
+	for _, name := range opts.Pages {
 		s.page(name)
-	})
-	return rep, err
+	}
+	return rep, nil
 }
 
 func isHTML(name string) bool {

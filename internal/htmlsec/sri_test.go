@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hardstatic/buildpack/internal/sitefs"
 )
 
 func sri(data string) string {
@@ -67,7 +69,7 @@ func TestAddSRI(t *testing.T) {
 		"sub/page.html": "<script src=app.js></script><script src=../app.js></script><script src=\"/sub/app.js\"></script>",
 		"404.html":      "<script src=\"/app.js\"></script><script src=\"app.js\"></script>",
 	})
-	rep, err := AddSRI(dir, Options{})
+	rep, err := addSRI(t, dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +125,7 @@ func TestAddSRI(t *testing.T) {
 
 	// A second run finds everything done and rewrites nothing.
 	before := read(t, dir, "index.html")
-	rep2, err := AddSRI(dir, Options{})
+	rep2, err := addSRI(t, dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +137,7 @@ func TestAddSRI(t *testing.T) {
 func TestAddSRIDisabled(t *testing.T) {
 	page := "<script src=app.js></script>"
 	dir := site(t, map[string]string{"app.js": appJS, "index.html": page})
-	rep, err := AddSRI(dir, Options{Disabled: true})
+	rep, err := addSRI(t, dir, Options{Disabled: true})
 	if err != nil || !rep.Disabled || len(rep.Changed) != 0 {
 		t.Fatalf("disabled: %+v, %v", rep, err)
 	}
@@ -152,7 +154,7 @@ func TestAddSRIUnchangedFileNotRewritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	before, _ := os.Stat(p)
-	rep, err := AddSRI(dir, Options{})
+	rep, err := addSRI(t, dir, Options{})
 	if err != nil || len(rep.Changed) != 0 || len(rep.Skipped) != 0 {
 		t.Fatalf("%+v, %v", rep, err)
 	}
@@ -167,7 +169,7 @@ func TestAddSRIKeepsModeAndLeavesNoTemp(t *testing.T) {
 	if err := os.Chmod(filepath.Join(dir, "index.html"), 0o640); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := AddSRI(dir, Options{}); err != nil {
+	if _, err := addSRI(t, dir, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	info, err := os.Stat(filepath.Join(dir, "index.html"))
@@ -207,7 +209,7 @@ func TestAddSRISymlinks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rep, err := AddSRI(dir, Options{})
+	rep, err := addSRI(t, dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +239,7 @@ func TestAddSRISkipsDotfilesAndLargeFiles(t *testing.T) {
 		"index.html":        "<script src=/.hidden/x.js></script>",
 		".hidden/x.js":      "x",
 	})
-	rep, err := AddSRI(dir, Options{MaxHTMLSize: 1024})
+	rep, err := addSRI(t, dir, Options{MaxHTMLSize: 1024})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +269,7 @@ func TestBaseHref(t *testing.T) {
 		"index.html": "<base href=\"/sub/\"><script src=app.js></script><script src=/app.js></script>",
 		"other.html": "<base href=\"https://cdn.example/\"><script src=app.js></script><script src=/app.js></script>",
 	})
-	if _, err := AddSRI(dir, Options{}); err != nil {
+	if _, err := addSRI(t, dir, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	want := "<base href=\"/sub/\"><script src=app.js integrity=\"" + sri(subJS) + "\"></script>" +
@@ -375,4 +377,24 @@ func FuzzRewrite(f *testing.F) {
 			}
 		}
 	})
+}
+
+// addSRI runs AddSRI on the pages the one walk of the root lists, as the
+// build does.
+func addSRI(t *testing.T, dir string, opts Options) (Report, error) {
+	t.Helper()
+	rule, err := sitefs.NewRule(sitefs.RuleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := sitefs.Walk(dir, rule, sitefs.WalkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range tree.Pages() {
+		if tree.Files[p].Target == p {
+			opts.Pages = append(opts.Pages, p)
+		}
+	}
+	return AddSRI(dir, opts)
 }
