@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/hardstatic/buildpack/internal/buildpack"
 	"github.com/hardstatic/buildpack/internal/config"
-	"github.com/hardstatic/buildpack/internal/manifest"
 	"github.com/hardstatic/buildpack/internal/policy"
 )
 
@@ -43,15 +41,15 @@ Exit status: 0 the configuration is valid, 1 it is not (the error says where and
 			if err != nil {
 				return err
 			}
-			var plan bytes.Buffer
-			m, err := buildpack.PlanSite(abs, os.Getenv(buildpack.RootEnv), &plan)
+			opts := buildpack.Options{AppDir: abs, RootOverride: os.Getenv(buildpack.RootEnv)}
 			if verbose {
-				_, _ = cmd.ErrOrStderr().Write(plan.Bytes())
+				opts.Log = cmd.ErrOrStderr()
 			}
+			plan, err := buildpack.NewPlan(opts)
 			if err != nil {
 				return err
 			}
-			return printCheck(cmd.OutOrStdout(), abs, m, planLine(plan.String(), "Root: "))
+			return printCheck(cmd.OutOrStdout(), plan)
 		},
 	}
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "also print the build's log of the plan (on stderr)")
@@ -59,42 +57,21 @@ Exit status: 0 the configuration is valid, 1 it is not (the error says where and
 	return cmd
 }
 
-// planLine is the first line of the build's log that starts with prefix,
-// without it, or "".
-func planLine(log, prefix string) string {
-	for line := range strings.SplitSeq(log, "\n") {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), prefix); ok {
-			return rest
-		}
-	}
-	return ""
-}
-
-// printCheck prints the plan; rootDetail is the build's description of the
-// root, when known.
-func printCheck(w io.Writer, appDir string, m manifest.Manifest, rootDetail string) error {
+// printCheck prints the plan.
+func printCheck(w io.Writer, plan *buildpack.Plan) error {
+	m := plan.Manifest
 	cfg := m.Config
-	if cfg == nil {
-		cfg = config.Default()
-	}
 	p := &printer{w: w}
-	switch {
-	case fileExists(filepath.Join(appDir, config.FileName)):
+	switch plan.Source {
+	case config.FileName:
 		p.line("Config: %s is valid", config.FileName)
-	case fileExists(filepath.Join(appDir, config.StaticJSONName)):
+	case config.StaticJSONName:
 		p.line("Config: %s (Heroku's format) is valid; `static-server migrate` prints the equivalent %s", config.StaticJSONName, config.FileName)
 	default:
 		p.line("Config: none (no %s: the hardened defaults)", config.FileName)
 	}
-	root := m.Root + "/"
-	if m.Root == "." || m.Root == "" {
-		root = "the app directory"
-	}
-	if rootDetail != "" {
-		p.line("Root: %s", rootDetail)
-	} else {
-		p.line("Root: %s", root)
-	}
+	root := plan.Root.Display()
+	p.line("Root: %s", plan.RootDetail())
 
 	p.line("")
 	p.line("Routes, in the order a request meets them:")
@@ -177,11 +154,6 @@ func (p *printer) line(format string, args ...any) {
 	if p.err == nil {
 		_, p.err = fmt.Fprintf(p.w, format+"\n", args...)
 	}
-}
-
-func fileExists(p string) bool {
-	info, err := os.Stat(p)
-	return err == nil && info.Mode().IsRegular()
 }
 
 // overlay applies a header rule over the site-wide headers.

@@ -48,7 +48,7 @@ func usageFlagErrors(cmd *cobra.Command) {
 	})
 }
 
-// previewConfig plans dir as the build would (buildpack.PlanSite: config,
+// previewConfig plans dir as the build would (buildpack.NewPlan: config,
 // root, file checks, headers; the plan's log goes to log) and returns the
 // Caddy configuration to serve it on port, made by the same code as at
 // launch. canonical_host is left out: it would send the browser away from
@@ -58,10 +58,11 @@ func previewConfig(dir, port string, log io.Writer) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := buildpack.PlanSite(abs, os.Getenv(buildpack.RootEnv), log)
+	plan, err := buildpack.NewPlan(buildpack.Options{AppDir: abs, RootOverride: os.Getenv(buildpack.RootEnv), Log: log})
 	if err != nil {
 		return nil, err
 	}
+	m := plan.Manifest
 	if m.Config != nil && m.Config.CanonicalHost != "" {
 		fmt.Fprintf(log, "  Preview: canonical_host = %q is not applied (it would redirect away from localhost)\n", m.Config.CanonicalHost)
 		m.Config.CanonicalHost = ""

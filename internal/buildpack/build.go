@@ -16,7 +16,6 @@ import (
 	"github.com/hardstatic/buildpack/internal/config"
 	"github.com/hardstatic/buildpack/internal/htmlsec"
 	"github.com/hardstatic/buildpack/internal/manifest"
-	"github.com/hardstatic/buildpack/internal/migrate"
 	"github.com/hardstatic/buildpack/internal/pattern"
 	"github.com/hardstatic/buildpack/internal/policy"
 	"github.com/hardstatic/buildpack/internal/sitefs"
@@ -32,29 +31,35 @@ const (
 	siteLayerName   = "site"
 )
 
-// Build is the libcnb build phase: validate the configuration, check the
-// root, contribute the server and site layers, declare the web process.
+// Build is the libcnb build phase: plan the site (validate the
+// configuration, check the root), contribute the server and site layers,
+// write the manifest, declare the web process.
 func Build(ctx libcnb.BuildContext) (libcnb.BuildResult, error) {
-	log := logger{w: os.Stdout, debug: buildEnv(ctx.Platform.Environment, "BP_LOG_LEVEL") == "debug"}
+	debug := buildEnv(ctx.Platform.Environment, "BP_LOG_LEVEL") == "debug"
+	log := logger{w: os.Stdout, debug: debug}
 	log.Title("%s %s", ctx.Buildpack.Info.Name, ctx.Buildpack.Info.Version)
 	start := time.Now()
 
-	site, tree, err := planSite(ctx.ApplicationPath, buildEnv(ctx.Platform.Environment, RootEnv), log)
+	p, err := plan(Options{AppDir: ctx.ApplicationPath, RootOverride: buildEnv(ctx.Platform.Environment, RootEnv), ChangeFiles: true, Debug: debug}, log)
 	if err != nil {
 		log.Step("Build failed:")
 		log.Detail("%s", err)
-		return libcnb.BuildResult{}, errors.New("the build stopped: fix the problem above and build again")
+		return libcnb.BuildResult{}, errStopped
 	}
 
 	server, err := contributeServer(ctx, log)
 	if err != nil {
 		return libcnb.BuildResult{}, fmt.Errorf("adding the web server: %w", err)
 	}
-	siteLayer, manifestPath, err := contributeSite(ctx, site)
+	siteLayer, err := newSiteLayer(ctx)
 	if err != nil {
 		return libcnb.BuildResult{}, err
 	}
-	variants, err := contributeFiles(ctx, site, tree, &siteLayer, log)
+	variants, err := contributeFiles(ctx, &p.Manifest, p.tree, &siteLayer, log)
+	if err != nil {
+		return libcnb.BuildResult{}, err
+	}
+	manifestPath, err := manifest.Write(siteLayer.Path, p.Manifest)
 	if err != nil {
 		return libcnb.BuildResult{}, err
 	}
@@ -70,70 +75,6 @@ func Build(ctx libcnb.BuildContext) (libcnb.BuildResult, error) {
 			Default:   true,
 		}},
 	}, nil
-}
-
-// planSite reads the configuration and decides what is served, logging each
-// decision: one walk of the root (internal/sitefs) lists the served files,
-// which everything after it uses. Errors are the author's to fix and say how.
-func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, *sitefs.Tree, error) {
-	loaded, err := migrate.LoadApp(appDir)
-	if err != nil {
-		return manifest.Manifest{}, nil, err
-	}
-	cfg := loaded.Config
-	switch loaded.Source {
-	case "":
-		log.Step("Config: none (no %s; using the hardened defaults)", config.FileName)
-	case config.StaticJSONName:
-		log.Step("Config: %s (Heroku's format), migrated. The equivalent %s, to commit in its place:", config.StaticJSONName, config.FileName)
-		log.Detail("%s", block(strings.TrimRight(string(loaded.Migrated), "\n")))
-		for _, n := range loaded.Notes {
-			log.Warn("static.json: %s", n)
-		}
-	default:
-		log.Step("Config: %s", loaded.Source)
-	}
-
-	explicit, source := cfg.Root, loaded.Source
-	if rootOverride != "" {
-		explicit, source = rootOverride, RootEnv
-	}
-	root, ok := config.FindRoot(appDir, explicit, source)
-	if !ok {
-		return manifest.Manifest{}, nil, fmt.Errorf("no site root: %s", noRootReason(appDir))
-	}
-	abs, err := config.ResolveRoot(appDir, root)
-	if err != nil {
-		return manifest.Manifest{}, nil, err
-	}
-	log.Step("Root: %s (%s)", root.Display(), root.Reason)
-	if !fileExists(filepath.Join(abs, "index.html")) {
-		log.Warn("%s has no index.html: requests for / will get the 404 page", root.Display())
-	}
-
-	explicitNotFound := cfg.NotFound != ""
-	if err := cfg.CheckFiles(abs); err != nil {
-		return manifest.Manifest{}, nil, err
-	}
-	hide := []string{config.FileName, config.StaticJSONName}
-	tree, err := walkRoot(abs, cfg, hide)
-	if err != nil {
-		return manifest.Manifest{}, nil, err
-	}
-	if err := checkServed(cfg, tree, explicitNotFound, log); err != nil {
-		return manifest.Manifest{}, nil, err
-	}
-	hide = append(hide, hardenRoot(abs, cfg, tree, log)...)
-	m := manifest.Manifest{
-		Root:    filepath.ToSlash(root.Rel),
-		Hide:    hide,
-		Headers: policy.SiteHeaders(cfg.CSP),
-		Source:  loaded.Source,
-		Config:  cfg,
-	}
-	m.PagePolicies = pagePolicies(abs, cfg, tree, m.Headers[0], log)
-	logSite(log, cfg, m)
-	return m, tree, nil
 }
 
 // walkRoot is the one walk of the root, under the one rule of what is
@@ -279,21 +220,18 @@ func contributeServer(ctx libcnb.BuildContext, log logger) (libcnb.Layer, error)
 	return layer, writeServerSBOM(ctx, layer, src)
 }
 
-// contributeSite writes the site manifest into a launch layer.
-func contributeSite(ctx libcnb.BuildContext, m manifest.Manifest) (libcnb.Layer, string, error) {
+// newSiteLayer is the launch layer that holds the hand-over to the server:
+// the file table and the manifest that names it.
+func newSiteLayer(ctx libcnb.BuildContext) (libcnb.Layer, error) {
 	layer, err := ctx.Layers.Layer(siteLayerName)
 	if err != nil {
-		return libcnb.Layer{}, "", err
+		return libcnb.Layer{}, err
 	}
 	if layer, err = layer.Reset(); err != nil {
-		return libcnb.Layer{}, "", err
-	}
-	file, err := manifest.Write(layer.Path, m)
-	if err != nil {
-		return libcnb.Layer{}, "", err
+		return libcnb.Layer{}, err
 	}
 	layer.LayerTypes = libcnb.LayerTypes{Launch: true}
-	return layer, file, nil
+	return layer, nil
 }
 
 func sha256File(name string) (string, error) {

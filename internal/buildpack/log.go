@@ -14,8 +14,6 @@ import (
 type logger struct {
 	w     io.Writer
 	debug bool
-	// planOnly is set by PlanSite: plan what is served, change no file.
-	planOnly bool
 }
 
 func (l logger) Title(format string, args ...any) { l.line(0, format, args...) }

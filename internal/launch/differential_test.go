@@ -102,11 +102,11 @@ func startDiffServer(tb testing.TB) string {
 	}
 	tb.Setenv("DIFF_ORIGIN", origin.URL)
 	tb.Setenv("BASIC_AUTH_USERS", "alice:"+string(hash))
-	m, err := buildpack.PlanSite(app, "", nil)
+	plan, err := buildpack.NewPlan(buildpack.Options{AppDir: app})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	file, err := manifest.Write(tb.TempDir(), m)
+	file, err := manifest.Write(tb.TempDir(), plan.Manifest)
 	if err != nil {
 		tb.Fatal(err)
 	}
