@@ -11,7 +11,6 @@ import (
 
 	"github.com/hardstatic/buildpack/internal/buildpack"
 	"github.com/hardstatic/buildpack/internal/config"
-	"github.com/hardstatic/buildpack/internal/policy"
 )
 
 // checkCmd validates an app's configuration the way the build does and
@@ -57,10 +56,9 @@ Exit status: 0 the configuration is valid, 1 it is not (the error says where and
 	return cmd
 }
 
-// printCheck prints the plan.
+// printCheck prints the plan: the configuration and root, then the plan's
+// summary.
 func printCheck(w io.Writer, plan *buildpack.Plan) error {
-	m := plan.Manifest
-	cfg := m.Config
 	p := &printer{w: w}
 	switch plan.Source {
 	case config.FileName:
@@ -70,79 +68,78 @@ func printCheck(w io.Writer, plan *buildpack.Plan) error {
 	default:
 		p.line("Config: none (no %s: the hardened defaults)", config.FileName)
 	}
-	root := plan.Root.Display()
 	p.line("Root: %s", plan.RootDetail())
+	s := plan.Summary()
+	p.routes(s.Routes)
+	p.headerRules(s.HeaderRules)
+	p.verdicts(s)
+	return p.err
+}
 
+// routes lists the routes, numbered, in the order a request meets them.
+func (p *printer) routes(routes []buildpack.Route) {
 	p.line("")
 	p.line("Routes, in the order a request meets them:")
-	n := 0
-	route := func(format string, args ...any) {
-		n++
-		p.line("  %2d. %s", n, fmt.Sprintf(format, args...))
+	for i, r := range routes {
+		p.line("  %2d. %s", i+1, routeLine(r))
 	}
-	if cfg.HTTPSOnly {
-		route("https_only: a request marked X-Forwarded-Proto: http -> the same URL on https (301)")
-	}
-	if cfg.CanonicalHost != "" {
-		route("canonical_host: any other host -> %s, same path and query (301)", cfg.CanonicalHost)
-	}
-	if a := cfg.BasicAuth; a != nil {
-		paths := "everything except /.well-known/"
-		if len(a.Paths) > 0 {
-			paths = strings.Join(a.Paths, ", ")
-		}
-		route("basic auth (realm %q) on %s; users from $%s at launch", a.Realm, paths, a.UsersEnv)
-	}
-	for _, r := range cfg.Redirects {
-		route("redirect %s -> %s (%d)", r.From, r.To, r.Status)
-	}
-	for _, pr := range cfg.Proxies {
-		route("proxy %s -> %s (max body %s; no security headers added to its responses)", pr.From, pr.To, pr.MaxBody)
-	}
-	route("files from %s (clean_urls = %t, trailing_slash = %q; never: dotfiles except /.well-known/, %s, directory listings)",
-		root, cfg.CleanURLs, cfg.TrailingSlash, strings.Join(m.Hide, ", "))
-	for _, r := range cfg.Rewrites {
-		route("rewrite %s -> %s (200, when no file matches)", r.From, r.To)
-	}
-	if cfg.Fallback != "" {
-		route("fallback /%s (200, for GET and HEAD of paths without an extension that match nothing else)", strings.TrimPrefix(cfg.Fallback, "/"))
-	}
-	if cfg.NotFound != "" {
-		route("not found: %s (404)", cfg.NotFound)
-	} else {
-		route("not found: a plain 404 (add 404.html to the root for a custom page)")
-	}
+}
 
+func routeLine(r buildpack.Route) string {
+	switch r.Kind {
+	case buildpack.RouteHTTPS:
+		return "https_only: a request marked X-Forwarded-Proto: http -> the same URL on https (301)"
+	case buildpack.RouteCanonicalHost:
+		return fmt.Sprintf("canonical_host: any other host -> %s, same path and query (301)", r.To)
+	case buildpack.RouteBasicAuth:
+		return fmt.Sprintf("basic auth (realm %q) on %s; users from $%s at launch", r.Realm, r.Protected(), r.UsersEnv)
+	case buildpack.RouteRedirect:
+		return fmt.Sprintf("redirect %s -> %s (%d)", r.From, r.To, r.Status)
+	case buildpack.RouteProxy:
+		return fmt.Sprintf("proxy %s -> %s (max body %s; no security headers added to its responses)", r.From, r.To, r.MaxBody)
+	case buildpack.RouteFiles:
+		return fmt.Sprintf("files from %s (clean_urls = %t, trailing_slash = %q; never: dotfiles except /.well-known/, %s, directory listings)",
+			r.Root, r.CleanURLs, r.TrailingSlash, strings.Join(r.Hide, ", "))
+	case buildpack.RouteRewrite:
+		return fmt.Sprintf("rewrite %s -> %s (200, when no file matches)", r.From, r.To)
+	case buildpack.RouteFallback:
+		return fmt.Sprintf("fallback /%s (200, for GET and HEAD of paths without an extension that match nothing else)", strings.TrimPrefix(r.To, "/"))
+	case buildpack.RouteNotFound:
+		if r.To != "" {
+			return fmt.Sprintf("not found: %s (404)", r.To)
+		}
+		return "not found: a plain 404 (add 404.html to the root for a custom page)"
+	}
+	return fmt.Sprintf("route of kind %d", r.Kind)
+}
+
+// headerRules lists the [headers."glob"] tables.
+func (p *printer) headerRules(rules []config.HeaderRule) {
 	p.line("")
-	if len(cfg.HeaderRules) == 0 {
+	if len(rules) == 0 {
 		p.line("Headers by path: none (every response gets the headers below)")
-	} else {
-		p.line("Headers by path (over the headers below; every matching rule applies, in order):")
-		for _, rule := range cfg.HeaderRules {
-			p.line("  %s", rule.Glob)
-			for _, h := range rule.Headers {
-				if h.Value == "" {
-					p.line("    %s: (removed)", h.Name)
-				} else {
-					p.line("    %s: %s", h.Name, h.Value)
-				}
-			}
+		return
+	}
+	p.line("Headers by path (over the headers below; every matching rule applies, in order):")
+	for _, rule := range rules {
+		p.line("  %s", rule.Glob)
+		for _, h := range rule.Headers {
+			p.line("    %s: %s", h.Name, buildpack.HeaderValue(h))
 		}
 	}
+}
 
+// verdicts judges the site-wide security headers, then those each header
+// rule changes.
+func (p *printer) verdicts(s buildpack.Summary) {
 	p.line("")
 	p.line("Security headers (as graded by the Mozilla HTTP Observatory):")
-	for _, v := range policy.Verdicts(m.Headers) {
+	for _, v := range s.Site {
 		p.line("  %-7s %s: %s", v.Grade, v.Header, v.Note)
 	}
-	for _, rule := range cfg.HeaderRules {
-		for _, v := range policy.Verdicts(overlay(m.Headers, rule.Headers)) {
-			if touches(rule.Headers, v.Header) {
-				p.line("  %-7s %s on %s: %s", v.Grade, v.Header, rule.Glob, v.Note)
-			}
-		}
+	for _, v := range s.ByRule {
+		p.line("  %-7s %s on %s: %s", v.Grade, v.Header, v.Glob, v.Note)
 	}
-	return p.err
 }
 
 type printer struct {
@@ -154,23 +151,4 @@ func (p *printer) line(format string, args ...any) {
 	if p.err == nil {
 		_, p.err = fmt.Fprintf(p.w, format+"\n", args...)
 	}
-}
-
-// overlay applies a header rule over the site-wide headers.
-func overlay(base []policy.Header, rule []config.Header) []policy.Header {
-	set := make([]policy.Header, len(rule))
-	for i, h := range rule {
-		set[i] = policy.Header(h)
-	}
-	return policy.Overlay(base, set)
-}
-
-func touches(rule []config.Header, name string) bool {
-	for _, h := range rule {
-		if strings.EqualFold(h.Name, name) ||
-			(name == "X-Frame-Options" && strings.EqualFold(h.Name, "Content-Security-Policy")) {
-			return true
-		}
-	}
-	return false
 }

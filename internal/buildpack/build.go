@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/buildpacks/libcnb/v2"
@@ -16,8 +15,6 @@ import (
 	"github.com/hardstatic/buildpack/internal/config"
 	"github.com/hardstatic/buildpack/internal/htmlsec"
 	"github.com/hardstatic/buildpack/internal/manifest"
-	"github.com/hardstatic/buildpack/internal/pattern"
-	"github.com/hardstatic/buildpack/internal/policy"
 	"github.com/hardstatic/buildpack/internal/sitefs"
 )
 
@@ -124,68 +121,6 @@ func checkServed(cfg *config.Config, tree *sitefs.Tree, explicitNotFound bool, l
 	return errors.Join(errs...)
 }
 
-// logSite tells the author what will be served and how.
-func logSite(log logger, cfg *config.Config, m manifest.Manifest) {
-	if cfg.NotFound != "" {
-		log.Step("404 page: %s", cfg.NotFound)
-	} else {
-		log.Step("404 page: none (add 404.html to the root for a custom page)")
-	}
-	log.Step("URLs: clean_urls = %t, trailing_slash = %q, https_only = %t", cfg.CleanURLs, cfg.TrailingSlash, cfg.HTTPSOnly)
-	if cfg.CanonicalHost != "" {
-		log.Step("Canonical host: %s (other hosts are redirected)", cfg.CanonicalHost)
-	}
-	if cfg.Fallback != "" {
-		log.Step("Fallback: %s (status 200 for paths without an extension that match nothing else)", cfg.Fallback)
-	}
-	for i, r := range cfg.Redirects {
-		if i == 0 {
-			log.Step("Redirects (first match wins):")
-		}
-		log.Detail("%s -> %s (%d)", r.From, r.To, r.Status)
-	}
-	for i, r := range cfg.Rewrites {
-		if i == 0 {
-			log.Step("Rewrites:")
-		}
-		log.Detail("%s -> %s", r.From, r.To)
-	}
-	for i, p := range cfg.Proxies {
-		if i == 0 {
-			log.Step("Proxies (security headers are not added to proxied responses):")
-		}
-		log.Detail("%s -> %s (max body %s)", p.From, p.To, p.MaxBody)
-	}
-	if a := cfg.BasicAuth; a != nil {
-		paths := "everything except /.well-known/"
-		if len(a.Paths) > 0 {
-			paths = strings.Join(a.Paths, ", ")
-		}
-		log.Step("Basic auth: realm %q on %s; users from $%s at launch (the server refuses to start without it)", a.Realm, paths, a.UsersEnv)
-	}
-	log.Step("Response headers:")
-	for _, h := range m.Headers {
-		log.Detail("%s: %s", h.Name, h.Value)
-	}
-	if m.Headers[0].Name != "Content-Security-Policy" {
-		log.Warn("csp.report_only = true: the Content-Security-Policy is reported, not enforced")
-	}
-	logPosture(log, cfg, m.Headers)
-	for _, rule := range cfg.HeaderRules {
-		log.Step("Headers for %s:", rule.Glob)
-		for _, h := range rule.Headers {
-			if h.Value == "" {
-				log.Detail("%s: (removed)", h.Name)
-			} else {
-				log.Detail("%s: %s", h.Name, h.Value)
-			}
-		}
-	}
-	never := append(append([]string{}, m.Hide...), cfg.Hide...)
-	log.Step("Never served: dotfiles (except /.well-known/), %s, directory listings, anything outside the root",
-		strings.Join(escapeAll(never), ", "))
-}
-
 // contributeServer copies the server binary into a cached launch layer, or
 // reuses the layer when its checksum matches.
 func contributeServer(ctx libcnb.BuildContext, log logger) (libcnb.Layer, error) {
@@ -270,34 +205,4 @@ func copyFile(src, dst string, mode os.FileMode) error {
 func fileExists(p string) bool {
 	info, err := os.Stat(p)
 	return err == nil && info.Mode().IsRegular()
-}
-
-// logPosture summarises the headers of the home page the way the Mozilla
-// HTTP Observatory grades them, with a visible warning for each weakness.
-func logPosture(log logger, cfg *config.Config, site []policy.Header) {
-	headers := site
-	for _, rule := range cfg.HeaderRules {
-		if g, err := pattern.CompileGlob(rule.Glob); err == nil && g.Match("/") {
-			set := make([]policy.Header, len(rule.Headers))
-			for i, h := range rule.Headers {
-				set[i] = policy.Header(h)
-			}
-			headers = policy.Overlay(headers, set)
-		}
-	}
-	verdicts := policy.Verdicts(headers)
-	ok := 0
-	for _, v := range verdicts {
-		if v.Grade == "ok" {
-			ok++
-		}
-	}
-	log.Step("Security posture: %d of %d Observatory-graded headers strong (static-server check shows them per path)", ok, len(verdicts))
-	for _, v := range verdicts {
-		if v.Grade == "ok" {
-			log.Detail("ok  %s: %s", v.Header, v.Note)
-		} else {
-			log.Warn("%s is %s: %s", v.Header, v.Grade, v.Note)
-		}
-	}
 }

@@ -106,7 +106,7 @@ func plan(opts Options, log logger) (*Plan, error) {
 		Config:       cfg,
 	}
 	p.Manifest.PagePolicies = pagePolicies(p.abs, cfg, p.tree, site, log)
-	logSite(log, cfg, p.Manifest)
+	p.Summary().log(log)
 	return p, nil
 }
 
