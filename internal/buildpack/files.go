@@ -44,7 +44,6 @@ func contributeFiles(ctx libcnb.BuildContext, m *manifest.Manifest, tree *sitefs
 	if err := table.Write(file, t); err != nil {
 		return libcnb.Layer{}, fmt.Errorf("writing the file table: %w", err)
 	}
-	siteLayer.LaunchEnvironment.Override(table.EnvVar, file)
 	m.FilesIndex = file
 	m.Files = &manifest.Files{Count: st.Files, Bytes: st.Bytes, Summary: st.Summary()}
 

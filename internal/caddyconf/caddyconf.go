@@ -40,6 +40,13 @@ type Site struct {
 	// Headers are the site-wide response headers (the hardened defaults
 	// with the author's CSP), in order.
 	Headers []policy.Header
+	// PolicyHeader names the header among Headers that carries the site's
+	// Content-Security-Policy (manifest.Manifest.PolicyHeader);
+	// PagePolicies are sent under it.
+	PolicyHeader string
+	// FilesIndex is the absolute path of the build's file table; "": none
+	// (the handler walks the root when it starts).
+	FilesIndex string
 	// Config is the author's configuration with ${VAR} already resolved and
 	// NotFound set to the 404 page relative to Root (or empty).
 	Config *config.Config
@@ -278,10 +285,10 @@ func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 		"rewrites":       rewrites,
 		"fallback":       strings.TrimPrefix(cfg.Fallback, "/"),
 		"page_policies":  site.PagePolicies,
-		"policy_header":  policyHeader(site.Headers),
+		"policy_header":  site.PolicyHeader,
 		// The build's file table (ETags, Cache-Control, precompressed
-		// variants), from the site layer's launch environment.
-		"files_index": "{env.STATIC_FILES_INDEX}",
+		// variants), named by the manifest.
+		"files_index": site.FilesIndex,
 		"auth":        auth,
 	}}})
 	return routes, nil
@@ -420,16 +427,6 @@ func proxyRoute(p config.Proxy, defaults []policy.Header, globs []obj, dropAuth 
 		"handle":   handle,
 		"terminal": true,
 	}, nil
-}
-
-// policyHeader is the name the site-wide policy is sent under.
-func policyHeader(headers []policy.Header) string {
-	for _, h := range headers {
-		if strings.HasPrefix(h.Name, "Content-Security-Policy") {
-			return h.Name
-		}
-	}
-	return ""
 }
 
 func routeRegexp(r *pattern.Route) string { return r.Regexp() }

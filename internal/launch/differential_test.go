@@ -23,7 +23,6 @@ import (
 
 	"github.com/hardstatic/buildpack/internal/buildpack"
 	"github.com/hardstatic/buildpack/internal/launch"
-	"github.com/hardstatic/buildpack/internal/manifest"
 )
 
 // diffSite is an app whose rules about paths (hide, basic_auth.paths,
@@ -106,17 +105,13 @@ func startDiffServer(tb testing.TB) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	file, err := manifest.Write(tb.TempDir(), plan.Manifest)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	port := fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
 	_ = l.Close()
-	cfg, err := launch.Config(file, port, app)
+	cfg, err := launch.CaddyJSON(plan.Manifest, port, app, launch.Process())
 	if err != nil {
 		tb.Fatal(err)
 	}
