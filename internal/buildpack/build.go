@@ -92,8 +92,9 @@ func walkRoot(abs string, cfg *config.Config, hide []string) (*sitefs.Tree, erro
 
 // checkServed checks that the files the configuration names are served the
 // way the server will open them, so that no image that cannot start, or
-// that shows a protected page to everyone, is produced.
-func checkServed(cfg *config.Config, tree *sitefs.Tree, explicitNotFound bool, log logger) error {
+// that shows a protected page to everyone, is produced. It returns cfg, or
+// a copy without the default 404 page when that page is never served.
+func checkServed(cfg *config.Config, tree *sitefs.Tree, explicitNotFound bool, log logger) (*config.Config, error) {
 	why := func(name string) string {
 		for _, e := range tree.Excluded {
 			if e.Name == name {
@@ -102,6 +103,7 @@ func checkServed(cfg *config.Config, tree *sitefs.Tree, explicitNotFound bool, l
 		}
 		return "not a file of the root"
 	}
+	served := cfg
 	var errs []error
 	if nf := cfg.NotFound; nf != "" {
 		switch f := tree.Files[nf]; {
@@ -109,7 +111,9 @@ func checkServed(cfg *config.Config, tree *sitefs.Tree, explicitNotFound bool, l
 			errs = append(errs, fmt.Errorf("%s: not_found = %q is never served (%s); point it at a regular file of the root", config.FileName, nf, why(nf)))
 		case f == nil:
 			log.Warn("404.html is never served (%s): 404s get a plain page", why(nf))
-			cfg.NotFound = ""
+			plain := *cfg
+			plain.NotFound = ""
+			served = &plain
 		case f.Protected:
 			errs = append(errs, fmt.Errorf("%s: not_found = %q is protected by basic_auth.paths, but the 404 page is shown at every unknown URL; "+
 				"move it out of the protected paths", config.FileName, nf))
@@ -118,7 +122,10 @@ func checkServed(cfg *config.Config, tree *sitefs.Tree, explicitNotFound bool, l
 	if fb := cfg.Fallback; fb != "" && tree.Files[fb] == nil {
 		errs = append(errs, fmt.Errorf("%s: fallback = %q is never served (%s); point it at a regular file of the root", config.FileName, fb, why(fb)))
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return served, nil
 }
 
 // contributeServer copies the server binary into a cached launch layer, or

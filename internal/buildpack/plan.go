@@ -84,14 +84,14 @@ func plan(opts Options, log logger) (*Plan, error) {
 		return nil, err
 	}
 	explicitNotFound := cfg.NotFound != ""
-	if err := cfg.CheckFiles(p.abs); err != nil {
+	if cfg, err = cfg.CheckFiles(p.abs); err != nil {
 		return nil, err
 	}
 	hide := []string{config.FileName, config.StaticJSONName}
 	if p.tree, err = walkRoot(p.abs, cfg, hide); err != nil {
 		return nil, err
 	}
-	if err := checkServed(cfg, p.tree, explicitNotFound, log); err != nil {
+	if cfg, err = checkServed(cfg, p.tree, explicitNotFound, log); err != nil {
 		return nil, err
 	}
 	hide = append(hide, hardenRoot(p.abs, cfg, p.tree, opts.ChangeFiles, log)...)
