@@ -32,8 +32,13 @@ const (
 // configuration, check the root), contribute the server and site layers,
 // write the manifest, declare the web process.
 func Build(ctx libcnb.BuildContext) (libcnb.BuildResult, error) {
+	return build(ctx, os.Stdout)
+}
+
+// build is Build with its log written to w.
+func build(ctx libcnb.BuildContext, w io.Writer) (libcnb.BuildResult, error) {
 	debug := buildEnv(ctx.Platform.Environment, "BP_LOG_LEVEL") == "debug"
-	log := logger{w: os.Stdout, debug: debug}
+	log := logger{w: w, debug: debug}
 	log.Title("%s %s", ctx.Buildpack.Info.Name, ctx.Buildpack.Info.Version)
 	start := time.Now()
 
