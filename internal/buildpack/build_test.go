@@ -62,7 +62,7 @@ func TestBuildResult(t *testing.T) {
 	var names []string
 	for _, l := range result.Layers {
 		names = append(names, l.Name)
-		if !l.LayerTypes.Launch || l.LayerTypes.Build {
+		if !l.Launch || l.Build {
 			t.Errorf("layer %s: types %+v, want a launch layer only", l.Name, l.LayerTypes)
 		}
 	}

@@ -325,16 +325,12 @@ func headerRoutes(rules []config.HeaderRule) []obj {
 	routes := make([]obj, 0, len(rules))
 	for i := len(rules) - 1; i >= 0; i-- {
 		rule := rules[i]
-		hs := make([]policy.Header, len(rule.Headers))
-		for i, h := range rule.Headers {
-			hs[i] = policy.Header{Name: h.Name, Value: h.Value}
-		}
 		routes = append(routes, obj{
 			"match": []obj{{"path_regexp": obj{"pattern": pattern.GlobRegexp(rule.Glob)}}},
 			// Deferred: applied when the response is written, so an author's
 			// value (or removal) wins over what a handler set, such as a
 			// page's own Content-Security-Policy or a file's Cache-Control.
-			"handle": []obj{deferred(headersHandler(hs, false))},
+			"handle": []obj{deferred(headersHandler(rule.Headers, false))},
 		})
 	}
 	return routes
