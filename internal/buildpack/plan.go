@@ -43,6 +43,9 @@ type Plan struct {
 	Migrated []byte
 	// Notes are the migration's remarks on a static.json, one line each.
 	Notes []string
+	// Warnings are the plan's warnings, as the log shows them after
+	// "WARNING: " (names escaped).
+	Warnings []string
 	// Root is the served directory and why it was chosen.
 	Root config.Root
 	// Manifest is the hand-over to the server (its file table is added by
@@ -78,6 +81,7 @@ func plan(opts Options, log logger) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{Source: loaded.Source, Migrated: loaded.Migrated, Notes: loaded.Notes}
+	log.warnings = &p.Warnings
 	p.logConfig(log)
 	cfg := loaded.Config
 	if err := p.findRoot(opts, cfg.Root, log); err != nil {
