@@ -247,7 +247,7 @@ func TestTableRoundTrip(t *testing.T) {
 
 // words is text with the statistics of a page: short words, repeated.
 func words(seed uint64, n int) string {
-	r := mrand.New(mrand.NewPCG(seed, 7))
+	r := mrand.New(mrand.NewPCG(seed, 7)) //nolint:gosec // reproducible test data
 	vocab := strings.Fields("the a of static site server cache header build layer image page policy content " +
 		"security file request response browser script style link table variant brotli gzip zstd window " +
 		"quality level stream block literal match distance context histogram cluster entropy huffman code " +
