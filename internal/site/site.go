@@ -1,6 +1,7 @@
 // Package site analyses a site root at build time: it takes the files the
-// server will serve (the walk of internal/sitefs), hashes each one, and
-// precompresses the compressible ones with brotli, zstd and gzip. Variants
+// server will serve (the walk of internal/sitefs), reads each one once to
+// hash it and to precompress the compressible ones with brotli, zstd and
+// gzip, keeping the variants that win (see winners). Variants
 // are stored by content hash in a directory that the build keeps in a cached
 // layer, so a rebuild compresses only what changed. The result is a
 // table.Table the server loads at start-up.
@@ -38,12 +39,11 @@ const Settings = "v2 br=11(10 under 3KiB) zstd=best(8MiB window) gzip=9 keep=sav
 // smaller ones get quality 10. Measured here (BENCHMARKS.md, "Build time"):
 // quality 11 costs 2 to 3 times the CPU of 10 at every size for 2 to 4% fewer
 // bytes, and under 3 KiB brotli spends most of it on per-stream work, for a
-// saving of under 40 bytes a response, less than the variation of its
-// headers.
+// saving of under 40 bytes a response (less than one of its header lines).
 const brotliQ11From = 3 << 10
 
 // cacheFile is the record of compressed content hashes in the variants
-// directory: sum -> encoding -> variant size (0: not smaller, not kept).
+// directory: sum -> encoding -> variant size (0: not kept).
 const cacheFile = "cache.json"
 
 // Options configure Analyze.
