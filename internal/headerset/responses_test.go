@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -112,7 +111,7 @@ func TestResponseHeaders(t *testing.T) {
 
 // fileTable analyses the root as the build does, with its precompressed
 // variants, and returns the file table's path.
-func fileTable(t *testing.T, app string, m manifest.Manifest) string {
+func fileTable(t testing.TB, app string, m manifest.Manifest) string {
 	t.Helper()
 	root, err := filepath.Abs(filepath.Join(app, m.Root))
 	if err != nil {
@@ -148,12 +147,7 @@ func record(t *testing.T, app string, m manifest.Manifest, originURL string) str
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
-	_ = l.Close()
+	port := freePort(t)
 	cfg, err := launch.Config(file, port, app)
 	if err != nil {
 		t.Fatal(err)
