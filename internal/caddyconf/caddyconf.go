@@ -201,13 +201,18 @@ func logging(accessLog string) obj {
 func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 	routes := []obj{
 		// The probe answers first; then the site-wide headers.
-		{"handle": append(runtimeHandlers(site.Runtime), headersHandler(site.Headers, true))},
+		{"handle": append(runtimeHandlers(site.Runtime), obj{"handler": "static_headers", "site": site.Headers, "drop_server": true})},
 		// One canonical request path for every later route and handler.
 		// The page's runtime configuration (internal/caddyconf/runtime.go).
 		{"handle": []obj{{"handler": "static_canonical"}, {"handler": "subroute", "routes": []obj{envRoute(site, cfg)}}}},
 	}
 	globs := headerRoutes(cfg.HeaderRules)
-	routes = append(routes, globs...)
+	if len(cfg.HeaderRules) > 0 {
+		// Applied when the response is written, so an author's value (or
+		// removal) wins over what a handler set, such as a page's own
+		// Content-Security-Policy or a file's Cache-Control.
+		routes = append(routes, obj{"handle": []obj{{"handler": "static_headers", "rules": cfg.HeaderRules}}})
+	}
 	if cfg.HTTPSOnly {
 		routes = append(routes, obj{
 			// The first hop's scheme, in any case: "http", "HTTP", "http, https".
@@ -283,6 +288,9 @@ func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 		// variants), from the site layer's launch environment.
 		"files_index": "{env.STATIC_FILES_INDEX}",
 		"auth":        auth,
+		// The same headers: the handler sets the complete set of its
+		// answers itself (internal/headerset).
+		"headers": obj{"site": site.Headers, "drop_server": true, "rules": cfg.HeaderRules},
 	}}})
 	return routes, nil
 }
@@ -310,7 +318,8 @@ func headersHandler(headers []policy.Header, dropServer bool) obj {
 	return obj{"handler": "headers", "response": resp}
 }
 
-// headerRoutes applies each [headers."glob"] table to matching paths. The
+// headerRoutes applies each [headers."glob"] table to matching paths of
+// proxied answers (static_headers applies them to all others). The
 // handlers are deferred, and deferred handlers apply their changes from the
 // innermost (last route) outwards, so the routes are listed in reverse file
 // order: the table written last is applied last and wins.

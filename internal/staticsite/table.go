@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/hardstatic/buildpack/internal/headerset"
 	"github.com/hardstatic/buildpack/internal/htmlsec"
 	analysis "github.com/hardstatic/buildpack/internal/site"
 	"github.com/hardstatic/buildpack/internal/site/table"
@@ -51,8 +52,12 @@ type entry struct {
 	etag         string
 	hasVariants  bool
 	variants     [len(encodings)]variant
-	body         atomic.Pointer[[]byte] // identity bytes, once loaded
-	stale        atomic.Bool            // the file on disk is not the one hashed
+	policy       string // the page's own policy, when hasPolicy
+	hasPolicy    bool
+	own          perFile
+	sets         [numAnswers]*headerset.Patch // with no [headers] rule matching
+	body         atomic.Pointer[[]byte]       // identity bytes, once loaded
+	stale        atomic.Bool                  // the file on disk is not the one hashed
 	loadTried    atomic.Bool
 }
 
@@ -60,6 +65,7 @@ type variant struct {
 	size      int64
 	etag      string
 	path      string
+	own       perFile
 	body      atomic.Pointer[[]byte]
 	loadTried atomic.Bool
 }
