@@ -178,15 +178,18 @@ func Build(site Site) ([]byte, error) {
 // access log (unless off) through the batching writer of internal/accesslog,
 // sampled when asked.
 func logging(accessLog string) obj {
+	// Both encoders are static_access: Caddy encodes a request's fields
+	// for every log when the access logger is made, even for a log that
+	// leaves the access log out.
 	logs := obj{"default": obj{
 		"writer":  obj{"output": "stdout"},
-		"encoder": obj{"format": "json"},
+		"encoder": obj{"format": "static_access"},
 		"exclude": []string{"http.log.access"},
 	}}
 	if accessLog != config.AccessLogOff {
 		access := obj{
 			"writer":  obj{"output": "static_buffered"},
-			"encoder": obj{"format": "json"},
+			"encoder": obj{"format": "static_access"},
 			"include": []string{"http.log.access"},
 		}
 		if accessLog == config.AccessLogSampled {

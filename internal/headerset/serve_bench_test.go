@@ -1,6 +1,7 @@
 package headerset_test
 
 import (
+	"cmp"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -96,7 +97,7 @@ func BenchmarkServe(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Setenv(table.EnvVar, fileTable(b, app, m))
-	b.Setenv("STATIC_ACCESS_LOG", "on")
+	b.Setenv("STATIC_ACCESS_LOG", cmp.Or(os.Getenv("BENCH_ACCESS_LOG"), "on"))
 	file, err := manifest.Write(b.TempDir(), m)
 	if err != nil {
 		b.Fatal(err)
