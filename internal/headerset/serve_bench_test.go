@@ -23,7 +23,7 @@ import (
 )
 
 // benchSite is the bench's generated site (bench/main.go), smaller.
-func benchSite(b *testing.B) string {
+func benchSite(b testing.TB) string {
 	b.Helper()
 	app := b.TempDir()
 	page := "<!doctype html><html><head><title>t</title><link rel=stylesheet href=/assets/app.css></head><body>" +
@@ -91,39 +91,8 @@ func (d *discard) ReadFrom(r io.Reader) (int64, error) {
 // iteration and a writer that discards the body. Allocations are what to
 // read (BENCHMARKS.md): throughput belongs to make bench.
 func BenchmarkServe(b *testing.B) {
-	app := benchSite(b)
-	m, err := buildpack.PlanSite(app, "", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Setenv(table.EnvVar, fileTable(b, app, m))
 	b.Setenv("STATIC_ACCESS_LOG", cmp.Or(os.Getenv("BENCH_ACCESS_LOG"), "on"))
-	file, err := manifest.Write(b.TempDir(), m)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg, err := launch.Config(file, freePort(b), app)
-	if err != nil {
-		b.Fatal(err)
-	}
-	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer null.Close() //nolint:errcheck // /dev/null
-	stdout := os.Stdout
-	os.Stdout = null // the access log's writer takes os.Stdout when it opens
-	err = caddy.Load(cfg, true)
-	os.Stdout = stdout
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = caddy.Stop() }()
-	app0, err := caddy.ActiveContext().App("http")
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := app0.(*caddyhttp.App).Servers["site"]
+	srv := serveInProcess(b, benchSite(b))
 	browser := map[string]string{"Accept-Encoding": "gzip, deflate, br, zstd"}
 	etag := serveOnce(b, srv, "/", browser).Get("Etag")
 	cases := []struct {
@@ -162,6 +131,80 @@ func BenchmarkServe(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// serveInProcess plans and configures app as the build and launch do, with
+// its file table and variants, loads it and returns its Caddy server, to
+// call directly.
+func serveInProcess(tb testing.TB, app string) http.Handler {
+	tb.Helper()
+	m, err := buildpack.PlanSite(app, "", nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Setenv(table.EnvVar, fileTable(tb, app, m))
+	file, err := manifest.Write(tb.TempDir(), m)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg, err := launch.Config(file, freePort(tb), app)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = null.Close() })
+	stdout := os.Stdout
+	os.Stdout = null // the access log's writer takes os.Stdout when it opens
+	err = caddy.Load(cfg, true)
+	os.Stdout = stdout
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = caddy.Stop() })
+	app0, err := caddy.ActiveContext().App("http")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return app0.(*caddyhttp.App).Servers["site"]
+}
+
+// A file above the in-memory limit goes out through the connection's
+// ReadFrom (sendfile on a TCP connection), through every wrapper of the
+// pipeline: the access log's recorder, the [headers] rules' writer and
+// preview's deferred header; small files are written from memory.
+func TestLargeFileReachesReadFrom(t *testing.T) {
+	app := benchSite(t)
+	toml := "[headers.\"/img/**\"]\nX-Img = \"yes\"\n"
+	if err := os.WriteFile(filepath.Join(app, "static.toml"), []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("STATIC_ACCESS_LOG", "on")
+	t.Setenv("STATIC_PREVIEW", "true")
+	srv := serveInProcess(t, app)
+	for _, c := range []struct {
+		path      string
+		readFroms int
+		size      int64
+	}{{"/img/photo.jpg", 1, 1 << 20}, {"/assets/app.css", 0, 15}} {
+		for _, method := range []string{"GET", "HEAD"} {
+			w := &discard{h: http.Header{}}
+			req := httptest.NewRequest(method, c.path, nil)
+			srv.ServeHTTP(w, req)
+			want, size := c.readFroms, c.size
+			if method == "HEAD" {
+				want, size = 0, 0
+			}
+			if w.status != 200 || w.readFroms != want || w.n != size {
+				t.Errorf("%s %s: status %d, %d bytes, %d through ReadFrom; want 200, %d, %d", method, c.path, w.status, w.n, w.readFroms, size, want)
+			}
+			if c.readFroms > 0 && (w.h.Get("X-Img") != "yes" || w.h.Get("X-Robots-Tag") != "noindex" || w.h.Get("Content-Length") != "1048576") {
+				t.Errorf("%s %s: headers %v", method, c.path, w.h)
+			}
+		}
 	}
 }
 
