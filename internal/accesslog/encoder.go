@@ -25,6 +25,11 @@ func init() {
 // half the cost of a request.
 type Encoder struct {
 	zapcore.Encoder `json:"-"`
+
+	// req is the request a logger was made for, encoded only when a line
+	// is written: Caddy makes the access logger of each request for every
+	// log (most of which write nothing for it).
+	req *http.Request
 }
 
 // CaddyModule returns the Caddy module information.
@@ -43,17 +48,18 @@ func (e *Encoder) Provision(ctx caddy.Context) error {
 }
 
 // Clone keeps the filtering in the loggers Caddy derives.
-func (e *Encoder) Clone() zapcore.Encoder { return &Encoder{Encoder: e.Encoder.Clone()} }
+func (e *Encoder) Clone() zapcore.Encoder { return &Encoder{Encoder: e.Encoder.Clone(), req: e.req} }
 
-// AddObject writes the short form of the request and leaves out the
-// response headers.
+// AddObject keeps the request for the line and leaves out the response
+// headers.
 func (e *Encoder) AddObject(key string, m zapcore.ObjectMarshaler) error {
 	switch key {
 	case "resp_headers":
 		return nil
 	case "request":
-		if lr, ok := m.(caddyhttp.LoggableHTTPRequest); ok && lr.Request != nil {
-			return e.Encoder.AddObject(key, request{lr.Request})
+		if lr, ok := m.(caddyhttp.LoggableHTTPRequest); ok && lr.Request != nil && e.req == nil {
+			e.req = lr.Request
+			return nil
 		}
 	}
 	return e.Encoder.AddObject(key, m)
@@ -65,6 +71,9 @@ var fieldPool = sync.Pool{New: func() any { s := make([]zapcore.Field, 0, 16); r
 func (e *Encoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*buffer.Buffer, error) {
 	p := fieldPool.Get().(*[]zapcore.Field)
 	kept := (*p)[:0]
+	if e.req != nil {
+		kept = append(kept, zapcore.Field{Key: "request", Type: zapcore.ObjectMarshalerType, Interface: request{e.req}})
+	}
 	for _, f := range fields {
 		switch {
 		case f.Key == "resp_headers", f.Key == "bytes_read", f.Key == "user_id" && f.String == "":
