@@ -202,12 +202,18 @@ func logging(accessLog string) obj {
 
 // siteRoutes lists the routes in precedence order.
 func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
+	// Top-level routes, not subroutes: Caddy compiles a subroute's routes
+	// on every request.
 	routes := []obj{
-		// The probe answers first; then the site-wide headers.
-		{"handle": append(runtimeHandlers(site.Runtime), obj{"handler": "static_headers", "site": site.Headers, "drop_server": true})},
-		// One canonical request path for every later route and handler.
+		// The probe answers first.
+		probeRoute(),
+		// Then the site-wide headers, and one canonical request path for
+		// every later route and handler.
+		{"handle": append(runtimeHandlers(site.Runtime),
+			obj{"handler": "static_headers", "site": site.Headers, "drop_server": true},
+			obj{"handler": "static_canonical"})},
 		// The page's runtime configuration (internal/caddyconf/runtime.go).
-		{"handle": []obj{{"handler": "static_canonical"}, {"handler": "subroute", "routes": []obj{envRoute(site, cfg)}}}},
+		envRoute(site, cfg),
 	}
 	globs := headerRoutes(cfg.HeaderRules)
 	if len(cfg.HeaderRules) > 0 {

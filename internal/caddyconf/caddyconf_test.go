@@ -61,13 +61,15 @@ func parse(t *testing.T, src string) *config.Config {
 
 var srv = []any{"apps", "http", "servers", "site"}
 
-// route is the path of the i-th route after the default headers (0): the
-// canonical-path route (1) is skipped, so the numbering stays that of the
-// author's features.
+// route is the path of the i-th route after the default headers and the
+// canonical path (0): the probe before it and the runtime configuration
+// after it are skipped, so the numbering stays that of the author's
+// features.
 func route(i int, path ...any) []any {
 	if i > 0 {
 		i++
 	}
+	i++
 	return append(append(append([]any{}, srv...), "routes", i), path...)
 }
 
@@ -108,12 +110,12 @@ func TestBuild(t *testing.T) {
 			{append(srv, "write_idle_timeout"), -1.0},
 			{append(srv, "max_header_bytes"), 16384.0},
 			{append(srv, "logs"), map[string]any{}},
-			{route(0, "handle", 1, "handler"), "static_headers"},
-			{route(0, "handle", 1, "drop_server"), true},
-			{route(0, "handle", 1, "site", 0, "name"), "X-Frame-Options"},
-			{route(0, "handle", 1, "site", 0, "value"), "DENY"},
-			{route(0, "handle", 1, "site", 1, "name"), "X-Removed"},
-			{route(0, "handle", 1, "site", 1, "value"), ""},
+			{route(0, "handle", 0, "handler"), "static_headers"},
+			{route(0, "handle", 0, "drop_server"), true},
+			{route(0, "handle", 0, "site", 0, "name"), "X-Frame-Options"},
+			{route(0, "handle", 0, "site", 0, "value"), "DENY"},
+			{route(0, "handle", 0, "site", 1, "name"), "X-Removed"},
+			{route(0, "handle", 0, "site", 1, "value"), ""},
 			// https_only is on by default and comes first after the headers.
 			{route(1, "match", 0, "header_regexp", "X-Forwarded-Proto", "pattern"), `(?i)^\s*http\s*(,|$)`},
 			{route(1, "handle", 0, "headers", "Location"), []any{"https://{http.request.host}{http.request.uri}"}},
