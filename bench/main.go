@@ -94,6 +94,8 @@ func run() error {
 		return err
 	}
 	defer b.cleanup()
+	// What was measured is printed even when a later part fails.
+	defer func() { fmt.Print(b.out.String()) }()
 	describeMachine(&b.out)
 
 	gen, genLog, err := b.buildSites()
@@ -109,11 +111,7 @@ func run() error {
 	if err := b.startup(gen, genLog); err != nil {
 		return err
 	}
-	if err := b.builds(); err != nil {
-		return err
-	}
-	fmt.Print(b.out.String())
-	return nil
+	return b.builds()
 }
 
 func (b *bench) cleanup() {
