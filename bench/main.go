@@ -1,8 +1,9 @@
 // Command bench builds sites through the real CNB lifecycle and compares the
 // buildpack's web process with nginx (gzip_static on the same precompressed
-// files) and with a stock Caddy file_server (bench/stockcaddy, a separate
-// module: encode compressing on the fly) using wrk on loopback. It prints a
-// Markdown report. Run it with
+// files), with a stock Caddy file_server (bench/stockcaddy, a separate
+// module: encode compressing on the fly) and with the Go floor (bench/floor:
+// net/http answering ours' bytes from memory) using wrk on loopback. It
+// prints a Markdown report. Run it with
 // `make bench` as root (nginx listens on a loopback port as root; the
 // lifecycle phases and our server run as uid 1000).
 package main
