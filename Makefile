@@ -50,7 +50,7 @@ test-corpus: build corpus ## only the real-site corpus in Chromium; CORPUS_SITES
 	$(GO) test -count=1 -timeout 30m -run '^TestCorpus$$' -v ./integration/
 
 .PHONY: bench
-bench: build ## compare the web process with nginx and stock Caddy via the real lifecycle (root, nginx, wrk); report on stdout; BENCH_ARGS="-duration 2s" for a quick run
+bench: build ## compare the web process with nginx, stock Caddy and the Go floor via the real lifecycle (root, nginx, wrk); report on stdout; BENCH_ARGS="-duration 2s" for a quick run
 	$(GO) run ./bench $(BENCH_ARGS)
 
 # Targets are found in the test files' source rather than with `go test -list`,

@@ -1,8 +1,9 @@
 // Command bench builds sites through the real CNB lifecycle and compares the
 // buildpack's web process with nginx (gzip_static on the same precompressed
-// files) and with a stock Caddy file_server (bench/stockcaddy, a separate
-// module: encode compressing on the fly) using wrk on loopback. It prints a
-// Markdown report. Run it with
+// files), with a stock Caddy file_server (bench/stockcaddy, a separate
+// module: encode compressing on the fly) and with the Go floor (bench/floor:
+// net/http answering ours' bytes from memory) using wrk on loopback. It
+// prints a Markdown report. Run it with
 // `make bench` as root (nginx listens on a loopback port as root; the
 // lifecycle phases and our server run as uid 1000).
 package main
@@ -59,6 +60,15 @@ type report struct{ bytes.Buffer }
 
 func (r *report) f(format string, args ...any) { fmt.Fprintf(&r.Buffer, format, args...) }
 
+// bench is one run: its tools, temporary directory, workspaces and report.
+type bench struct {
+	ctx        context.Context
+	tools      lifecycle.Tools
+	repo, tmp  string
+	out        report
+	workspaces []*lifecycle.Workspace
+}
+
 func run() error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("run as root: nginx is started as root on a loopback port")
@@ -70,199 +80,282 @@ func run() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Minute)
 	defer cancel()
-	tools, err := lifecycle.EnsureTools(ctx)
-	if err != nil {
+	b := &bench{ctx: ctx}
+	var err error
+	if b.tools, err = lifecycle.EnsureTools(ctx); err != nil {
 		return err
 	}
-	repo, err := lifecycle.FindRepoRoot()
-	if err != nil {
+	if b.repo, err = lifecycle.FindRepoRoot(); err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp("", "hardstatic-bench-")
-	if err != nil {
+	if b.tmp, err = os.MkdirTemp("", "hardstatic-bench-"); err != nil {
 		return err
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
+	if err := os.Chmod(b.tmp, 0o755); err != nil {
 		return err
 	}
-	if !*keep {
-		defer os.RemoveAll(tmp) //nolint:errcheck // best effort
-	}
-	var out report
-	describeMachine(&out)
+	defer b.cleanup()
+	// What was measured is printed even when a later part fails.
+	defer func() { fmt.Print(b.out.String()) }()
+	describeMachine(&b.out)
 
-	// Sites.
-	genDir := filepath.Join(tmp, "gen")
+	gen, genLog, err := b.buildSites()
+	if err != nil {
+		return err
+	}
+	if err := b.serving(gen); err != nil {
+		return err
+	}
+	if err := b.authAndIdle(gen); err != nil {
+		return err
+	}
+	if err := b.startup(gen, genLog); err != nil {
+		return err
+	}
+	return b.builds()
+}
+
+func (b *bench) cleanup() {
+	if *keep {
+		return
+	}
+	for _, ws := range b.workspaces {
+		_ = ws.Close()
+	}
+	_ = os.RemoveAll(b.tmp)
+}
+
+func (b *bench) newWS(app string) (*lifecycle.Workspace, error) {
+	ws, err := lifecycle.NewWorkspace(lifecycle.Options{Tools: b.tools, App: app})
+	if err == nil {
+		b.workspaces = append(b.workspaces, ws)
+	}
+	return ws, err
+}
+
+// build runs detect and build; the duration is the builder phase's.
+func (b *bench) build(ws *lifecycle.Workspace) (string, time.Duration, error) {
+	if out, err := ws.Detect(b.ctx); err != nil {
+		return out, 0, err
+	}
+	start := time.Now()
+	out, err := ws.Build(b.ctx)
+	return out, time.Since(start), err
+}
+
+// buildSites builds examples/plain-html (it must answer /) and the
+// generated site the load runs use.
+func (b *bench) buildSites() (*lifecycle.Workspace, string, error) {
+	genDir := filepath.Join(b.tmp, "gen")
 	if err := generateSite(genDir); err != nil {
-		return err
+		return nil, "", err
 	}
-	var workspaces []*lifecycle.Workspace
-	defer func() {
-		if !*keep {
-			for _, ws := range workspaces {
-				_ = ws.Close()
-			}
-		}
-	}()
-	newWS := func(app string) (*lifecycle.Workspace, error) {
-		ws, err := lifecycle.NewWorkspace(lifecycle.Options{Tools: tools, App: app})
-		if err == nil {
-			workspaces = append(workspaces, ws)
-		}
-		return ws, err
-	}
-	buildWS := func(ws *lifecycle.Workspace) (string, time.Duration, error) {
-		if out, err := ws.Detect(ctx); err != nil {
-			return out, 0, err
-		}
-		start := time.Now()
-		out, err := ws.Build(ctx)
-		return out, time.Since(start), err
-	}
-
-	plain, err := newWS(filepath.Join(repo, "examples", "plain-html"))
+	plain, err := b.newWS(filepath.Join(b.repo, "examples", "plain-html"))
 	if err != nil {
-		return err
+		return nil, "", err
 	}
-	if log, _, err := buildWS(plain); err != nil {
-		return fmt.Errorf("building examples/plain-html: %w\n%s", err, log)
+	if log, _, err := b.build(plain); err != nil {
+		return nil, "", fmt.Errorf("building examples/plain-html: %w\n%s", err, log)
 	}
-	gen, err := newWS(genDir)
+	gen, err := b.newWS(genDir)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
-	genLog, _, err := buildWS(gen)
+	genLog, _, err := b.build(gen)
 	if err != nil {
-		return fmt.Errorf("building the generated site: %w\n%s", err, genLog)
+		return nil, "", fmt.Errorf("building the generated site: %w\n%s", err, genLog)
+	}
+	plainSrv, err := startOurs(plain, filepath.Join(b.tmp, "plain.log"))
+	if err != nil {
+		return nil, "", err
+	}
+	defer plainSrv.stop()
+	if resp, err := http.Get(plainSrv.url + "/"); err != nil || resp.StatusCode != 200 {
+		return nil, "", fmt.Errorf("examples/plain-html does not answer / with 200: %v", err)
 	}
 	logf("built examples/plain-html and the generated site")
+	return gen, genLog, nil
+}
 
-	// Servers.
-	ours, err := startOurs(gen, filepath.Join(tmp, "ours.log"))
-	if err != nil {
-		return err
-	}
-	defer ours.stop()
-	ngx, err := startNginx(gen, filepath.Join(tmp, "nginx"))
-	if err != nil {
-		return err
-	}
-	defer ngx.stop()
-	stockBin, err := buildStockCaddy(ctx, repo, tmp)
-	if err != nil {
-		return err
-	}
-	stock, err := startStockCaddy(gen, stockBin, filepath.Join(tmp, "stock-caddy"))
-	if err != nil {
-		return err
-	}
-	defer stock.stop()
-	plainSrv, err := startOurs(plain, filepath.Join(tmp, "plain.log"))
-	if err != nil {
-		return err
-	}
-	if resp, err := http.Get(plainSrv.url + "/"); err != nil || resp.StatusCode != 200 {
-		return fmt.Errorf("examples/plain-html does not answer / with 200: %v", err)
-	}
-	plainSrv.stop()
-	idleRSS := rssKB(ours.pid())
-	ngxIdle := ngx.rss()
-	stockIdle := rssKB(stock.pid())
+// peers are the servers of the load runs, in rotation order.
+type peers struct {
+	all                     []*server
+	ours, ngx, stock, floor *server
+	idle                    map[string]int // KiB of RSS after start and one request
+}
 
+func (p *peers) stop() {
+	for _, s := range p.all {
+		s.stop()
+	}
+}
+
+// startPeers starts ours, nginx, stock Caddy and the Go floor on the
+// generated site.
+func (b *bench) startPeers(gen *lifecycle.Workspace) (*peers, error) {
+	p := &peers{idle: map[string]int{}}
+	var err error
+	if p.ours, err = startOurs(gen, filepath.Join(b.tmp, "ours.log")); err != nil {
+		return p, err
+	}
+	p.all = append(p.all, p.ours)
+	if p.ngx, err = startNginx(gen, filepath.Join(b.tmp, "nginx")); err != nil {
+		return p, err
+	}
+	p.all = append(p.all, p.ngx)
+	stockBin, err := buildStockCaddy(b.ctx, b.repo, b.tmp)
+	if err != nil {
+		return p, err
+	}
+	if p.stock, err = startStockCaddy(gen, stockBin, filepath.Join(b.tmp, "stock-caddy")); err != nil {
+		return p, err
+	}
+	p.all = append(p.all, p.stock)
+	if p.floor, err = startFloor(b.ctx, b.repo, filepath.Join(b.tmp, "floor"), p.ours, endpoints()); err != nil {
+		return p, err
+	}
+	p.all = append(p.all, p.floor)
+	for _, s := range p.all {
+		p.idle[s.name] = s.rss()
+	}
+	return p, nil
+}
+
+// serving runs wrk on every endpoint against every server, rotating, and
+// reports throughput, latency and the ratios.
+func (b *bench) serving(gen *lifecycle.Workspace) error {
+	p, err := b.startPeers(gen)
+	defer p.stop()
+	if err != nil {
+		return err
+	}
 	eps := endpoints()
-	servers := []*server{ours, ngx, stock}
+	results, err := loadRuns(p.all, eps)
+	if err != nil {
+		return err
+	}
+	b.reportThroughput(p, eps, results)
+	b.reportMemory(p)
+	return nil
+}
+
+// loadRuns runs wrk rounds; in each round every endpoint is run against
+// every server, the first server rotating (ours, nginx, stock Caddy,
+// floor; then nginx, stock Caddy, floor, ours; ...), so that the machine's
+// noise hits all alike.
+func loadRuns(servers []*server, eps []endpoint) (map[string]map[string]*wrkResult, error) {
 	results := map[string]map[string]*wrkResult{}
 	for _, ep := range eps {
 		results[ep.name] = map[string]*wrkResult{}
 		for _, s := range servers {
 			if err := checkEndpoint(s, ep); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
 	for round := 0; round < *rounds; round++ {
-		for _, ep := range eps {
-			// Rotate the servers so that each goes first in turn.
-			order := make([]*server, 0, len(servers))
-			for i := range servers {
-				order = append(order, servers[(i+round)%len(servers)])
-			}
-			for _, s := range order {
+		for i, ep := range eps {
+			for j := range servers {
+				s := servers[(j+round+i)%len(servers)]
 				logf("round %d: %s on %s", round+1, ep.name, s.name)
 				r, err := runWrk(s.url+ep.path, ep.header)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				results[ep.name][s.name] = results[ep.name][s.name].add(r)
 			}
 		}
 	}
-	loadRSS := peakRSSKB(ours.pid())
-	ngxLoad := ngx.rss()
-	stockLoad := peakRSSKB(stock.pid())
+	return results, nil
+}
 
+func (b *bench) reportThroughput(p *peers, eps []endpoint, results map[string]map[string]*wrkResult) {
+	out := &b.out
 	out.f("\n## Throughput and latency\n\n")
 	out.f("wrk -t2 -c%d -d%s --latency, loopback, %d rounds rotating the servers (mean shown). ", *conns, *duration, *rounds)
 	out.f("`bytes/resp` is wrk's transfer divided by requests (headers included). ")
-	out.f("The ratio columns are ours / nginx and ours / stock Caddy (`file_server` + `headers` + `encode zstd gzip`, access log %s).\n\n", map[bool]string{true: "on", false: "off"}[*stockLog])
-	out.f("| endpoint | server | req/s | p50 | p99 | bytes/resp | req/s vs nginx | p99 vs nginx | bytes vs nginx | req/s vs stock Caddy | p99 vs stock Caddy | bytes vs stock Caddy |\n")
+	out.f("The ratio columns are ours / nginx, ours / stock Caddy (`file_server` + `headers` + `encode zstd gzip`, access log %s) and ours / the Go floor (net/http answering the same bytes with the same headers from memory, no log).\n\n", map[bool]string{true: "on", false: "off"}[*stockLog])
+	out.f("| endpoint | server | req/s | p50 | p99 | bytes/resp | req/s vs nginx | p99 vs nginx | req/s vs stock Caddy | p99 vs stock Caddy | req/s vs floor | p99 vs floor |\n")
 	out.f("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, ep := range eps {
-		n := results[ep.name]["nginx"].mean()
-		c := results[ep.name][stockName].mean()
-		for _, s := range servers {
+		n := results[ep.name][p.ngx.name].mean()
+		c := results[ep.name][p.stock.name].mean()
+		f := results[ep.name][p.floor.name].mean()
+		for _, s := range p.all {
 			r := results[ep.name][s.name].mean()
 			ratio := " | | | | | "
-			if s.name == "ours" {
-				ratio = fmt.Sprintf("%.2fx | %.2fx | %.2fx | %.2fx | %.2fx | %.2fx",
-					r.rps/n.rps, r.p99/n.p99, r.bytesPerResp/n.bytesPerResp, r.rps/c.rps, r.p99/c.p99, r.bytesPerResp/c.bytesPerResp)
+			if s == p.ours {
+				ratio = fmt.Sprintf("**%.2fx** | %.2fx | **%.2fx** | %.2fx | **%.2fx** | %.2fx",
+					r.rps/n.rps, r.p99/n.p99, r.rps/c.rps, r.p99/c.p99, r.rps/f.rps, r.p99/f.p99)
 			}
 			out.f("| %s | %s | %.0f | %s | %s | %.0f | %s |\n", ep.name, s.name, r.rps, ms(r.p50), ms(r.p99), r.bytesPerResp, ratio)
 		}
 	}
+}
 
+func (b *bench) reportMemory(p *peers) {
+	b.out.f("\n## Memory\n\n| measure |")
+	for _, s := range p.all {
+		b.out.f(" %s |", s.name)
+	}
+	b.out.f("\n|---|%s\n| idle RSS after start and one request (nginx: master + workers) |", strings.Repeat("---:|", len(p.all)))
+	for _, s := range p.all {
+		b.out.f(" %.1f MB |", float64(p.idle[s.name])/1024)
+	}
+	b.out.f("\n| RSS after the load runs (peak VmHWM; nginx: VmRSS of all) |")
+	for _, s := range p.all {
+		kb := peakRSSKB(s.pid())
+		if s == p.ngx {
+			kb = s.rss()
+		}
+		b.out.f(" %.1f MB |", float64(kb)/1024)
+	}
+	b.out.f("\n")
+}
+
+// authAndIdle measures basic auth and idle connections (ours only).
+func (b *bench) authAndIdle(gen *lifecycle.Workspace) error {
 	if *authBench {
-		authDir := filepath.Join(tmp, "gen-auth")
+		authDir := filepath.Join(b.tmp, "gen-auth")
 		if err := authSite(authDir); err != nil {
 			return err
 		}
-		authWS, err := newWS(authDir)
+		authWS, err := b.newWS(authDir)
 		if err != nil {
 			return err
 		}
-		if log, _, err := buildWS(authWS); err != nil {
+		if log, _, err := b.build(authWS); err != nil {
 			return fmt.Errorf("building the site with basic auth: %w\n%s", err, log)
 		}
-		if err := benchAuth(&out, gen, authWS, tmp); err != nil {
+		if err := benchAuth(&b.out, gen, authWS, b.tmp); err != nil {
 			return err
 		}
 	}
 	if *idleConns > 0 {
-		if err := benchIdle(&out, gen, tmp); err != nil {
-			return err
-		}
+		return benchIdle(&b.out, gen, b.tmp)
 	}
+	return nil
+}
 
-	// Start-up and memory.
+// startup times exec to the first answer.
+func (b *bench) startup(gen *lifecycle.Workspace, genLog string) error {
 	startMedian, startAll, err := startupMedian(gen, *starts)
 	if err != nil {
 		return err
 	}
-	out.f("\n## Start-up and memory\n\n")
-	out.f("| measure | ours | nginx | stock Caddy |\n|---|---:|---:|---:|\n")
-	out.f("| start-up, exec to first 200 (median of %d; min %s, max %s) | %s | | |\n", *starts, ms(startAll[0]), ms(startAll[len(startAll)-1]), ms(startMedian))
-	out.f("| idle RSS after start and one request | %.1f MB | %.1f MB (master + workers) | %.1f MB |\n", float64(idleRSS)/1024, float64(ngxIdle)/1024, float64(stockIdle)/1024)
-	out.f("| RSS after the load runs (ours, stock Caddy: peak VmHWM) | %.1f MB | %.1f MB | %.1f MB |\n", float64(loadRSS)/1024, float64(ngxLoad)/1024, float64(stockLoad)/1024)
+	b.out.f("\n## Start-up\n\n")
+	b.out.f("| measure | ours |\n|---|---:|\n")
+	b.out.f("| start-up, exec to first 200 (median of %d; min %s, max %s) | %s |\n", *starts, ms(startAll[0]), ms(startAll[len(startAll)-1]), ms(startMedian))
 	if m := regexp.MustCompile(`Files: .*`).FindString(genLog); m != "" {
-		out.f("\nGenerated site build: `%s`\n", m)
+		b.out.f("\nGenerated site build: `%s`\n", m)
 	}
-
-	// Build times (bench/build.go).
-	if err := benchBuilds(&out, tmp); err != nil {
-		return err
-	}
-	fmt.Print(out.String())
 	return nil
+}
+
+// builds times a cold build and an unchanged rebuild of a generated
+// -files site (bench/build.go).
+func (b *bench) builds() error {
+	return benchBuilds(&b.out, b.tmp)
 }
 
 func filesLine(log string) string {

@@ -195,10 +195,12 @@ func raiseFileLimit(need uint64) error {
 	return nil
 }
 
-// authSite writes the generated site again, with [basic_auth] on.
+// authSite writes the generated site again, with [basic_auth] on every
+// file but the 404 page (the build refuses a protected 404 page).
 func authSite(dir string) error {
 	if err := generateSite(dir); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "static.toml"), []byte("root = \"public\"\n\n[basic_auth]\n"), 0o644)
+	toml := "root = \"public\"\n\n[basic_auth]\npaths = [\"/\", \"/index.html\", \"/about\", \"/about.html\", \"/assets/**\", \"/img/**\"]\n"
+	return os.WriteFile(filepath.Join(dir, "static.toml"), []byte(toml), 0o644)
 }

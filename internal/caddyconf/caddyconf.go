@@ -185,15 +185,18 @@ func Build(site Site) ([]byte, error) {
 // access log (unless off) through the batching writer of internal/accesslog,
 // sampled when asked.
 func logging(accessLog string) obj {
+	// Both encoders are static_access: Caddy encodes a request's fields
+	// for every log when the access logger is made, even for a log that
+	// leaves the access log out.
 	logs := obj{"default": obj{
 		"writer":  obj{"output": "stdout"},
-		"encoder": obj{"format": "json"},
+		"encoder": obj{"format": "static_access"},
 		"exclude": []string{"http.log.access"},
 	}}
 	if accessLog != config.AccessLogOff {
 		access := obj{
 			"writer":  obj{"output": "static_buffered"},
-			"encoder": obj{"format": "json"},
+			"encoder": obj{"format": "static_access"},
 			"include": []string{"http.log.access"},
 		}
 		if accessLog == config.AccessLogSampled {
@@ -206,15 +209,26 @@ func logging(accessLog string) obj {
 
 // siteRoutes lists the routes in precedence order.
 func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
+	// Top-level routes, not subroutes: Caddy compiles a subroute's routes
+	// on every request.
 	routes := []obj{
-		// The probe answers first; then the site-wide headers.
-		{"handle": append(runtimeHandlers(site.Runtime), headersHandler(site.Headers, true))},
-		// One canonical request path for every later route and handler.
+		// The probe answers first.
+		probeRoute(),
+		// Then the site-wide headers, and one canonical request path for
+		// every later route and handler.
+		{"handle": append(runtimeHandlers(site.Runtime),
+			obj{"handler": "static_headers", "site": site.Headers, "drop_server": true},
+			obj{"handler": "static_canonical"})},
 		// The page's runtime configuration (internal/caddyconf/runtime.go).
-		{"handle": []obj{{"handler": "static_canonical"}, {"handler": "subroute", "routes": []obj{envRoute(site, cfg)}}}},
+		envRoute(site, cfg),
 	}
 	globs := headerRoutes(cfg.HeaderRules)
-	routes = append(routes, globs...)
+	if len(cfg.HeaderRules) > 0 {
+		// Applied when the response is written, so an author's value (or
+		// removal) wins over what a handler set, such as a page's own
+		// Content-Security-Policy or a file's Cache-Control.
+		routes = append(routes, obj{"handle": []obj{{"handler": "static_headers", "rules": cfg.HeaderRules}}})
+	}
 	if cfg.HTTPSOnly {
 		routes = append(routes, obj{
 			// The first hop's scheme, in any case: "http", "HTTP", "http, https".
@@ -290,6 +304,9 @@ func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 		// variants), named by the manifest.
 		"files_index": site.FilesIndex,
 		"auth":        auth,
+		// The same headers: the handler sets the complete set of its
+		// answers itself (internal/headerset).
+		"headers": obj{"site": site.Headers, "drop_server": true, "rules": cfg.HeaderRules},
 	}}})
 	return routes, nil
 }
@@ -317,7 +334,8 @@ func headersHandler(headers []policy.Header, dropServer bool) obj {
 	return obj{"handler": "headers", "response": resp}
 }
 
-// headerRoutes applies each [headers."glob"] table to matching paths. The
+// headerRoutes applies each [headers."glob"] table to matching paths of
+// proxied answers (static_headers applies them to all others). The
 // handlers are deferred, and deferred handlers apply their changes from the
 // innermost (last route) outwards, so the routes are listed in reverse file
 // order: the table written last is applied last and wins.

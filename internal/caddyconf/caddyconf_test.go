@@ -61,13 +61,15 @@ func parse(t *testing.T, src string) *config.Config {
 
 var srv = []any{"apps", "http", "servers", "site"}
 
-// route is the path of the i-th route after the default headers (0): the
-// canonical-path route (1) is skipped, so the numbering stays that of the
-// author's features.
+// route is the path of the i-th route after the default headers and the
+// canonical path (0): the probe before it and the runtime configuration
+// after it are skipped, so the numbering stays that of the author's
+// features.
 func route(i int, path ...any) []any {
 	if i > 0 {
 		i++
 	}
+	i++
 	return append(append(append([]any{}, srv...), "routes", i), path...)
 }
 
@@ -108,8 +110,12 @@ func TestBuild(t *testing.T) {
 			{append(srv, "write_idle_timeout"), -1.0},
 			{append(srv, "max_header_bytes"), 16384.0},
 			{append(srv, "logs"), map[string]any{}},
-			{route(0, "handle", 1, "response", "set", "X-Frame-Options"), []any{"DENY"}},
-			{route(0, "handle", 1, "response", "delete"), []any{"Server", "X-Removed"}},
+			{route(0, "handle", 0, "handler"), "static_headers"},
+			{route(0, "handle", 0, "drop_server"), true},
+			{route(0, "handle", 0, "site", 0, "name"), "X-Frame-Options"},
+			{route(0, "handle", 0, "site", 0, "value"), "DENY"},
+			{route(0, "handle", 0, "site", 1, "name"), "X-Removed"},
+			{route(0, "handle", 0, "site", 1, "value"), ""},
 			// https_only is on by default and comes first after the headers.
 			{route(1, "match", 0, "header_regexp", "X-Forwarded-Proto", "pattern"), `(?i)^\s*http\s*(,|$)`},
 			{route(1, "handle", 0, "headers", "Location"), []any{"https://{http.request.host}{http.request.uri}"}},
@@ -133,12 +139,17 @@ func TestBuild(t *testing.T) {
 			{route(2, "match", 0, "not", 0, "host"), []any{"www.example.com"}},
 			{route(2, "handle", 0, "headers", "Location"), []any{"https://www.example.com{http.request.uri}"}},
 		}},
-		{"header globs, deferred, in reverse file order", withConfig("https_only = false\n[headers.\"/**\"]\nA = \"{x}\"\n[headers.\"/*.js\"]\nA = \"\"\n"), []check{
-			{route(2, "match", 0, "path_regexp", "pattern"), "^(?:/.*)?$"},
-			{route(2, "handle", 0, "response", "set", "A"), []any{`\{x\}`}},
-			{route(2, "handle", 0, "response", "deferred"), true},
-			{route(1, "match", 0, "path_regexp", "pattern"), `^/[^/]*\.js$`},
-			{route(1, "handle", 0, "response", "delete"), []any{"A"}},
+		{"header globs, in file order, literal values", withConfig("https_only = false\n[headers.\"/**\"]\nA = \"{x}\"\n[headers.\"/*.js\"]\nA = \"\"\n"), []check{
+			{route(1, "handle", 0, "handler"), "static_headers"},
+			{route(1, "handle", 0, "rules", 0, "glob"), "/**"},
+			{route(1, "handle", 0, "rules", 0, "set", 0, "name"), "A"},
+			{route(1, "handle", 0, "rules", 0, "set", 0, "value"), "{x}"},
+			{route(1, "handle", 0, "rules", 1, "glob"), "/*.js"},
+			{route(1, "handle", 0, "rules", 1, "set", 0, "value"), ""},
+			{route(2, "handle", 0, "handler"), "static_site"},
+			{route(2, "handle", 0, "headers", "rules", 1, "glob"), "/*.js"},
+			{route(2, "handle", 0, "headers", "site", 0, "name"), "X-Frame-Options"},
+			{route(2, "handle", 0, "headers", "drop_server"), true},
 		}},
 		{"redirects before files", withConfig("https_only = false\n[[redirects]]\nfrom = \"/old/*\"\nto = \"/new/:splat\"\nstatus = 308\n"), []check{
 			{route(1, "handle", 0, "handler"), "static_redirects"},

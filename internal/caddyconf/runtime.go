@@ -73,11 +73,11 @@ func probeRoute() obj {
 	}
 }
 
-// runtimeHandlers come first on every request: the probe (a subroute that
-// answers only its path) and, in preview, X-Robots-Tag. Deferred and first,
-// the header is applied last, over any [headers] table and proxied answer.
+// runtimeHandlers come first on every request after the probe: in
+// preview, X-Robots-Tag. Deferred and first, the header is applied last,
+// over any [headers] table and proxied answer.
 func runtimeHandlers(rt Runtime) []obj {
-	hs := []obj{{"handler": "subroute", "routes": []obj{probeRoute()}}}
+	var hs []obj
 	if rt.Preview {
 		hs = append(hs, obj{
 			"handler":  "headers",

@@ -93,6 +93,12 @@ type Handler struct {
 	// Content-Security-Policy.
 	PolicyHeader string `json:"policy_header,omitempty"`
 
+	// Headers are the site's response headers, when the handler sets the
+	// complete header set of its answers itself (a static_headers handler
+	// with the same configuration runs before it and applies them to
+	// every other answer). Default: none (the handler sets only its own).
+	Headers *HeaderConfig `json:"headers,omitempty"`
+
 	// Auth, when set, is asked for credentials before any protected file
 	// is served, whatever URL, index, rewrite or fallback leads to it.
 	// Default: none (protection is off).
@@ -103,6 +109,7 @@ type Handler struct {
 	files    *files
 	rewrites []compiledRewrite
 	auth     Authenticator
+	sets     *headerSets
 }
 
 // Rewrite serves To for requests matching the route pattern From.
@@ -177,7 +184,7 @@ func (h *Handler) setup(warn func(error)) error {
 			return err
 		}
 	}
-	return nil
+	return h.prepareSets()
 }
 
 // Validate checks the configuration.
@@ -383,6 +390,9 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 		}
 		caddyhttp.SetVar(r.Context(), basicauth.UserVar, user)
 	}
+	if h.serveFast(w, r, e) {
+		return nil
+	}
 	h.pagePolicy(w, name)
 	if h.serveEntry(w, r, e) {
 		return nil
@@ -426,11 +436,14 @@ func (h *Handler) pagePolicy(w http.ResponseWriter, name string) {
 // notFound writes the 404 page, keeping the status 404. A 404 page that
 // needs credentials is shown only to a visitor who sent them.
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) error {
-	w.Header().Set("Cache-Control", "no-store")
 	e := h.files.entries[h.NotFound]
 	if e != nil && e.protected && h.auth != nil && !authenticated(r) {
 		e = nil
 	}
+	if e != nil && h.serveNotFoundFast(w, r, e) {
+		return nil
+	}
+	w.Header().Set("Cache-Control", "no-store")
 	if e != nil {
 		h.pagePolicy(w, h.NotFound)
 		if h.servePageEntry(w, r, e, http.StatusNotFound) {

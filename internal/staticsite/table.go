@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/hardstatic/buildpack/internal/headerset"
 	"github.com/hardstatic/buildpack/internal/htmlsec"
 	analysis "github.com/hardstatic/buildpack/internal/site"
 	"github.com/hardstatic/buildpack/internal/site/table"
@@ -19,7 +20,10 @@ import (
 )
 
 // Files up to memMax bytes (each representation) are kept in memory after
-// their first request, up to memBudget bytes in all.
+// their first request, up to memBudget bytes in all; larger ones are sent
+// from the open file with sendfile. BenchmarkBodyPath (BENCHMARKS.md): on
+// loopback memory is as fast or faster up to 256 KiB, the file wins at
+// 1 MiB; 128 KiB keeps the memory budget for many files.
 const (
 	memMax    = 128 << 10
 	memBudget = 64 << 20
@@ -51,8 +55,12 @@ type entry struct {
 	etag         string
 	hasVariants  bool
 	variants     [len(encodings)]variant
-	body         atomic.Pointer[[]byte] // identity bytes, once loaded
-	stale        atomic.Bool            // the file on disk is not the one hashed
+	policy       string // the page's own policy, when hasPolicy
+	hasPolicy    bool
+	own          perFile
+	sets         [numAnswers]*headerset.Patch // with no [headers] rule matching
+	body         atomic.Pointer[[]byte]       // identity bytes, once loaded
+	stale        atomic.Bool                  // the file on disk is not the one hashed
 	loadTried    atomic.Bool
 }
 
@@ -60,6 +68,7 @@ type variant struct {
 	size      int64
 	etag      string
 	path      string
+	own       perFile
 	body      atomic.Pointer[[]byte]
 	loadTried atomic.Bool
 }
