@@ -201,13 +201,13 @@ func logSite(log logger, cfg *config.Config, m manifest.Manifest) {
 		if i == 0 {
 			log.Step("Redirects (first match wins):")
 		}
-		log.Detail("%s -> %s (%d%s)%s", r.From, r.To, r.Status, map[bool]string{false: ", only when no file is served there"}[r.Forced()], r.Conditions)
+		log.Detail("%s", r.Describe())
 	}
 	for i, r := range cfg.Rewrites {
 		if i == 0 {
 			log.Step("Rewrites:")
 		}
-		log.Detail("%s -> %s (%d%s)%s", r.From, r.To, r.StatusCode(), map[bool]string{true: ", even over a file"}[r.Force], r.Conditions)
+		log.Detail("%s", r.Describe())
 	}
 	for i, p := range cfg.Proxies {
 		if i == 0 {

@@ -182,3 +182,23 @@ func (c Conditions) String() string {
 	}
 	return " if " + strings.Join(parts, ", ")
 }
+
+// Describe is the redirect as the build log and `static-server check`
+// show it: "/old/* -> /new/:splat (301) if language fr".
+func (r Redirect) Describe() string {
+	shadow := ""
+	if !r.Forced() {
+		shadow = ", only when no file is served there"
+	}
+	return fmt.Sprintf("%s -> %s (%d%s)%s", r.From, r.To, r.Status, shadow, r.Conditions)
+}
+
+// Describe is the rewrite as the build log and `static-server check` show
+// it: "/app/* -> /index.html (200, when no file matches)".
+func (r Rewrite) Describe() string {
+	when := "when no file matches"
+	if r.Force {
+		when = "even over a file"
+	}
+	return fmt.Sprintf("%s -> %s (%d, %s)%s", r.From, r.To, r.StatusCode(), when, r.Conditions)
+}
