@@ -31,6 +31,7 @@ func TestConfigConditions(t *testing.T) {
 		"/pricing -> /beta/pricing.html (200, even over a file) if has cookie beta ~ 1",
 		"/*.html -> /index.html (200, when no file matches)",
 		"/api/* -> http://127.0.0.1:9/ (max body 25MB) if has header X-Beta ~ 1|yes",
+		"404 pages by directory (a miss gets the nearest, else the root's): blog/404.html, en/404.html",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the build log lacks %q:\n%s", want, out)
