@@ -120,7 +120,7 @@ func printCheck(w io.Writer, appDir string, m manifest.Manifest, rootDetail stri
 		route("redirect %s", r.Describe())
 	}
 	for _, pr := range cfg.Proxies {
-		route("proxy %s -> %s (max body %s; no security headers added to its responses)%s", pr.From, pr.To, pr.MaxBody, pr.Conditions)
+		route("proxy %s -> %s (max body %s; no security headers added to its responses)%s", pr.From, pr.To, pr.MaxBody, pr.Summary())
 	}
 	route("files from %s (clean_urls = %t, trailing_slash = %q; never: dotfiles except /.well-known/, %s, directory listings)",
 		root, cfg.CleanURLs, cfg.TrailingSlash, strings.Join(m.Hide, ", "))

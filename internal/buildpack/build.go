@@ -214,7 +214,7 @@ func logSite(log logger, cfg *config.Config, m manifest.Manifest) {
 		if i == 0 {
 			log.Step("Proxies (security headers are not added to proxied responses):")
 		}
-		log.Detail("%s -> %s (max body %s)%s", p.From, p.To, p.MaxBody, p.Conditions)
+		log.Detail("%s -> %s (max body %s)%s", p.From, p.To, p.MaxBody, p.Summary())
 	}
 	if a := cfg.BasicAuth; a != nil {
 		paths := "everything except /.well-known/"

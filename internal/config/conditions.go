@@ -142,9 +142,9 @@ func validPlaceholder(s string) bool {
 	return true
 }
 
-// String describes the conditions for the build log, "" when none:
+// Summary describes the conditions for the build log, "" when none:
 // ` if query id=:id, language fr|de, has cookie session`.
-func (c Conditions) String() string {
+func (c Conditions) Summary() string {
 	var parts []string
 	if len(c.Query) > 0 {
 		keys := make([]string, 0, len(c.Query))
@@ -190,7 +190,7 @@ func (r Redirect) Describe() string {
 	if !r.Forced() {
 		shadow = ", only when no file is served there"
 	}
-	return fmt.Sprintf("%s -> %s (%d%s)%s", r.From, r.To, r.Status, shadow, r.Conditions)
+	return fmt.Sprintf("%s -> %s (%d%s)%s", r.From, r.To, r.Status, shadow, r.Summary())
 }
 
 // Describe is the rewrite as the build log and `static-server check` show
@@ -200,5 +200,5 @@ func (r Rewrite) Describe() string {
 	if r.Force {
 		when = "even over a file"
 	}
-	return fmt.Sprintf("%s -> %s (%d, %s)%s", r.From, r.To, r.StatusCode(), when, r.Conditions)
+	return fmt.Sprintf("%s -> %s (%d, %s)%s", r.From, r.To, r.StatusCode(), when, r.Summary())
 }
