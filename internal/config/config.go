@@ -93,8 +93,9 @@ type Config struct {
 	// applies, in file order; an empty value removes a header.
 	Headers map[string]map[string]string `toml:"headers" json:"-"`
 
-	// HeaderRules is Headers in file order (filled in by Parse).
-	HeaderRules []HeaderRule `toml:"-" json:"headers,omitempty"`
+	// HeaderRules is Headers in file order (filled in by Parse); in JSON
+	// (the manifest) it is header_rules, since Headers is not written there.
+	HeaderRules []HeaderRule `toml:"-" json:"header_rules,omitempty"`
 
 	// CSPTable is the raw [csp] table; Parse checks it and fills CSP.
 	CSPTable map[string]any `toml:"csp" json:"-"`
