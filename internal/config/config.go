@@ -127,7 +127,8 @@ type Config struct {
 // Redirect is one [[redirects]] entry.
 type Redirect struct {
 	// From is a path pattern: "*" matches the rest of the path (reused as
-	// :splat in To) and ":name" one segment (reused as :name).
+	// :splat in To) and ":name" one segment (reused as :name); "*" inside
+	// the last segment matches any characters but "/" ("/*.html").
 	From string `toml:"from" json:"from"`
 	// To is a path or URL; ${VAR} is resolved at launch.
 	To string `toml:"to" json:"to"`
