@@ -2,8 +2,9 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/hardstatic/buildpack/internal/pattern"
@@ -45,12 +46,7 @@ func checkConditions(p *problems, base []string, c Conditions, route *pattern.Ro
 		}
 		names = append(names, name)
 	}
-	params := make([]string, 0, len(c.Query))
-	for k := range c.Query {
-		params = append(params, k)
-	}
-	sort.Strings(params)
-	for _, k := range params {
+	for _, k := range slices.Sorted(maps.Keys(c.Query)) {
 		key, v := At(base, "query", k), c.Query[k]
 		if k == "" {
 			p.add(key, "an empty query parameter name", `for example query = { id = ":id" }`)
@@ -147,12 +143,7 @@ func validPlaceholder(s string) bool {
 func (c Conditions) Summary() string {
 	var parts []string
 	if len(c.Query) > 0 {
-		keys := make([]string, 0, len(c.Query))
-		for k := range c.Query {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(c.Query)) {
 			parts = append(parts, "query "+k+"="+c.Query[k])
 		}
 	}

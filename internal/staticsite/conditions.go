@@ -2,12 +2,12 @@ package staticsite
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
@@ -54,12 +54,7 @@ func compileConditions(c Conditions) (*conditions, error) {
 		return nil, nil
 	}
 	out := &conditions{}
-	keys := make([]string, 0, len(c.Query))
-	for k := range c.Query {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(c.Query)) {
 		v := c.Query[k]
 		if name, ok := strings.CutPrefix(v, ":"); ok {
 			out.query = append(out.query, queryCond{key: k, capture: name})
