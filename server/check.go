@@ -94,14 +94,14 @@ func routeLine(r buildpack.Route) string {
 	case buildpack.RouteBasicAuth:
 		return fmt.Sprintf("basic auth (realm %q) on %s; users from $%s at launch", r.Realm, r.Protected(), r.UsersEnv)
 	case buildpack.RouteRedirect:
-		return fmt.Sprintf("redirect %s -> %s (%d)", r.From, r.To, r.Status)
+		return "redirect " + r.Rule
 	case buildpack.RouteProxy:
-		return fmt.Sprintf("proxy %s -> %s (max body %s; no security headers added to its responses)", r.From, r.To, r.MaxBody)
+		return fmt.Sprintf("proxy %s -> %s (max body %s; no security headers added to its responses)%s", r.From, r.To, r.MaxBody, r.Conditions)
 	case buildpack.RouteFiles:
 		return fmt.Sprintf("files from %s (clean_urls = %t, trailing_slash = %q; never: dotfiles except /.well-known/, %s, directory listings)",
 			r.Root, r.CleanURLs, r.TrailingSlash, strings.Join(r.Hide, ", "))
 	case buildpack.RouteRewrite:
-		return fmt.Sprintf("rewrite %s -> %s (200, when no file matches)", r.From, r.To)
+		return "rewrite " + r.Rule
 	case buildpack.RouteFallback:
 		return fmt.Sprintf("fallback /%s (200, for GET and HEAD of paths without an extension that match nothing else)", strings.TrimPrefix(r.To, "/"))
 	case buildpack.RouteNotFound:

@@ -124,6 +124,7 @@ func checkServed(cfg *config.Config, tree *sitefs.Tree, explicitNotFound bool, l
 				"move it out of the protected paths", config.FileName, nf))
 		}
 	}
+	logNearestNotFound(cfg, tree, log)
 	if fb := cfg.Fallback; fb != "" && tree.Files[fb] == nil {
 		errs = append(errs, fmt.Errorf("%s: fallback = %q is never served (%s); point it at a regular file of the root", config.FileName, fb, why(fb)))
 	}

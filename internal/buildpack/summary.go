@@ -52,7 +52,7 @@ const (
 	RouteRedirect                       // a [[redirects]] entry
 	RouteProxy                          // a [[proxies]] entry
 	RouteFiles                          // the files of the root
-	RouteRewrite                        // a [[rewrites]] entry, when no file matches
+	RouteRewrite                        // a [[rewrites]] entry, when no file matches (or forced)
 	RouteFallback                       // fallback: To, for paths without an extension
 	RouteNotFound                       // the 404 page To, or a plain 404 when To is ""
 )
@@ -66,6 +66,12 @@ type Route struct {
 	From, To string
 	// Status is a redirect's status.
 	Status int
+	// Rule is a redirect or rewrite as authors read it, with its status,
+	// force and conditions (config's Describe).
+	Rule string
+	// Conditions are a proxy's, as authors read them (config's Summary);
+	// "" when none.
+	Conditions string
 	// MaxBody is a proxy's request body limit.
 	MaxBody string
 	// Realm, UsersEnv and Paths are basic auth's; no Paths: everything
@@ -128,14 +134,14 @@ func routes(cfg *config.Config, root string, hide []string) []Route {
 		rs = append(rs, Route{Kind: RouteBasicAuth, Realm: a.Realm, UsersEnv: a.UsersEnv, Paths: a.Paths})
 	}
 	for _, r := range cfg.Redirects {
-		rs = append(rs, Route{Kind: RouteRedirect, From: r.From, To: r.To, Status: r.Status})
+		rs = append(rs, Route{Kind: RouteRedirect, From: r.From, To: r.To, Status: r.Status, Rule: r.Describe()})
 	}
 	for _, pr := range cfg.Proxies {
-		rs = append(rs, Route{Kind: RouteProxy, From: pr.From, To: pr.To, MaxBody: pr.MaxBody})
+		rs = append(rs, Route{Kind: RouteProxy, From: pr.From, To: pr.To, MaxBody: pr.MaxBody, Conditions: pr.Summary()})
 	}
 	rs = append(rs, Route{Kind: RouteFiles, Root: root, CleanURLs: cfg.CleanURLs, TrailingSlash: cfg.TrailingSlash, Hide: hide})
 	for _, r := range cfg.Rewrites {
-		rs = append(rs, Route{Kind: RouteRewrite, From: r.From, To: r.To})
+		rs = append(rs, Route{Kind: RouteRewrite, From: r.From, To: r.To, Status: r.StatusCode(), Rule: r.Describe()})
 	}
 	if cfg.Fallback != "" {
 		rs = append(rs, Route{Kind: RouteFallback, To: cfg.Fallback})
@@ -205,19 +211,19 @@ func (s Summary) log(log logger) {
 		if i == 0 {
 			log.Step("Redirects (first match wins):")
 		}
-		log.Detail("%s -> %s (%d)", r.From, r.To, r.Status)
+		log.Detail("%s", r.Rule)
 	}
 	for i, r := range s.Of(RouteRewrite) {
 		if i == 0 {
 			log.Step("Rewrites:")
 		}
-		log.Detail("%s -> %s", r.From, r.To)
+		log.Detail("%s", r.Rule)
 	}
 	for i, r := range s.Of(RouteProxy) {
 		if i == 0 {
 			log.Step("Proxies (security headers are not added to proxied responses):")
 		}
-		log.Detail("%s -> %s (max body %s)", r.From, r.To, r.MaxBody)
+		log.Detail("%s -> %s (max body %s)%s", r.From, r.To, r.MaxBody, r.Conditions)
 	}
 	if r, ok := s.Route(RouteBasicAuth); ok {
 		log.Step("Basic auth: realm %q on %s; users from $%s at launch (the server refuses to start without it)", r.Realm, r.Protected(), r.UsersEnv)
