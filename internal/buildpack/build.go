@@ -107,6 +107,9 @@ func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, *site
 		return manifest.Manifest{}, nil, err
 	}
 	log.Step("Root: %s (%s)", root.Display(), root.Reason)
+	if err := loadRootRules(cfg, abs, log); err != nil {
+		return manifest.Manifest{}, nil, err
+	}
 	if !fileExists(filepath.Join(abs, "index.html")) {
 		log.Warn("%s has no index.html: requests for / will get the 404 page", root.Display())
 	}
@@ -115,7 +118,7 @@ func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, *site
 	if err := cfg.CheckFiles(abs); err != nil {
 		return manifest.Manifest{}, nil, err
 	}
-	hide := []string{config.FileName, config.StaticJSONName}
+	hide := append([]string{config.FileName, config.StaticJSONName}, migrate.ConfigFiles...)
 	tree, err := walkRoot(abs, cfg, hide)
 	if err != nil {
 		return manifest.Manifest{}, nil, err

@@ -2,6 +2,8 @@ package migrate
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/hardstatic/buildpack/internal/config"
@@ -109,4 +111,91 @@ func FormatHeaders(blocks []HeaderBlock) string {
 		}
 	}
 	return b.String()
+}
+
+// HeadersConfig maps the blocks of a _headers file onto [headers] tables,
+// in file order.
+func HeadersConfig(file string, blocks []HeaderBlock) *Imported {
+	m := newMapper(file)
+	setBy := map[string]int{} // header name -> first block line
+	for _, b := range blocks {
+		glob, names, msg := netlifyGlob(b.Path)
+		if msg != "" {
+			m.refuse(b.Line, msg, "write a path of the site, such as /assets/* or /blog/:slug")
+			continue
+		}
+		headers, ok := m.blockHeaders(b, names)
+		if !ok {
+			continue
+		}
+		for _, h := range headers {
+			key := strings.ToLower(h.Name)
+			if first, ok := setBy[key]; ok && first != b.Line && h.Value != "" {
+				m.noteOnce("join:"+key, "%s: %s is set at line %d and again at line %d: where both paths match, Netlify and Cloudflare Pages send both values joined with a comma; here the later block's value wins.", file, h.Name, first, b.Line)
+			} else if !ok {
+				setBy[key] = b.Line
+			}
+		}
+		m.headerRule(b.Line, glob, headers)
+	}
+	if len(blocks) > 0 {
+		m.noteOnce("defaults", "%s: its headers apply over this server's security defaults (strict Content-Security-Policy, HSTS, X-Frame-Options, ...): a header it sets replaces the default one, and ! Name removes a default header too.", file)
+	}
+	return m.finish()
+}
+
+var valuePlaceholder = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)`)
+
+// blockHeaders maps the lines of one block: a name written twice is joined
+// with ", ", a detached name becomes a removal ("").
+func (m *mapper) blockHeaders(b HeaderBlock, names []string) ([]config.Header, bool) {
+	var out []config.Header
+	for _, h := range b.Set {
+		if strings.EqualFold(h.Name, "Basic-Auth") {
+			m.refuse(h.Line, "Basic-Auth holds plain-text passwords (Netlify's password protection)", "protect the paths with [basic_auth] in static.toml and bcrypt hashes (static-server hash-password)")
+			return nil, false
+		}
+		for _, sub := range valuePlaceholder.FindAllStringSubmatch(h.Value, -1) {
+			if n := sub[1]; slices.Contains(names, n) {
+				m.refuse(h.Line, fmt.Sprintf("the value of %s uses :%s from the path", h.Name, n), "header values are fixed text here: write the value out for each path")
+				return nil, false
+			}
+		}
+		out = mergeHeaders(out, []config.Header{{Name: h.Name, Value: h.Value}})
+	}
+	for _, h := range b.Detach {
+		out = mergeHeaders(out, []config.Header{{Name: h.Name}})
+	}
+	return out, true
+}
+
+// netlifyGlob turns a _headers path into a static.toml glob: a splat (*,
+// any characters, "/" too) becomes **, a :placeholder segment *. It also
+// returns the placeholder names ("splat" for *), or a reason it cannot.
+func netlifyGlob(p string) (glob string, names []string, why string) {
+	if !strings.HasPrefix(p, "/") {
+		return "", nil, fmt.Sprintf("%q names a host: header rules here apply to every host the site is served on", p)
+	}
+	if strings.ContainsAny(p, "?#[]{}\\") {
+		return "", nil, fmt.Sprintf("%q holds ?, #, brackets or a backslash, which a path rule cannot match", p)
+	}
+	segs := strings.Split(p, "/")
+	for i, seg := range segs {
+		if name, ok := strings.CutPrefix(seg, ":"); ok && name != "" {
+			segs[i] = "*"
+			names = append(names, name)
+			continue
+		}
+		if strings.Contains(seg, "*") {
+			segs[i] = strings.ReplaceAll(seg, "*", "**")
+			if !slices.Contains(names, "splat") {
+				names = append(names, "splat")
+			}
+		}
+	}
+	glob = strings.Join(segs, "/")
+	for strings.Contains(glob, "****") {
+		glob = strings.ReplaceAll(glob, "****", "**")
+	}
+	return glob, names, ""
 }

@@ -214,3 +214,21 @@ func FormatRedirects(rules []Rule) string {
 	}
 	return b.String()
 }
+
+// RedirectsConfig maps the rules of a _redirects file onto static.toml, in
+// file order (the first match wins there as here).
+func RedirectsConfig(file string, rules []Rule) *Imported {
+	m := newMapper(file)
+	for _, r := range rules {
+		if r.Status == 0 {
+			m.noteOnce("status", "%s: a rule without a status (line %d) redirects with 301, as on Netlify; Cloudflare Pages uses 302: write 302 on the lines that need it.", file, r.Line)
+		}
+		if redirectStatus(r.Status) || r.Status == 0 {
+			if !r.Force {
+				m.noteOnce("shadow", "%s: a redirect without ! (line %d) applies only when no file is served at its path, as on Netlify (force = false); Cloudflare Pages applies it always: write 301! (force = true) for that.", file, r.Line)
+			}
+		}
+		m.rule(r, config.DefaultRedirectStatus)
+	}
+	return m.finish()
+}

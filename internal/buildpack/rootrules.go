@@ -1,0 +1,25 @@
+package buildpack
+
+import (
+	"strings"
+
+	"github.com/hardstatic/buildpack/internal/config"
+	"github.com/hardstatic/buildpack/internal/migrate"
+)
+
+// loadRootRules adds the rules of the root's _redirects and _headers
+// (Netlify / Cloudflare Pages) to cfg, ahead of static.toml's, and logs
+// them as static.toml. A rule that cannot be honoured fails the build.
+func loadRootRules(cfg *config.Config, abs string, log logger) error {
+	rules, err := migrate.LoadRootFiles(cfg, abs)
+	if err != nil || rules == nil {
+		return err
+	}
+	log.Step("Rules: %s in the root, applied before %s's (never served). Their %s equivalent:",
+		strings.Join(rules.Files, " and "), config.FileName, config.FileName)
+	log.Detail("%s", block(strings.TrimRight(string(rules.TOML), "\n")))
+	for _, n := range rules.Notes {
+		log.Warn("%s", n)
+	}
+	return nil
+}
