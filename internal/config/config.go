@@ -45,9 +45,15 @@ type Config struct {
 	// Default: "auto".
 	TrailingSlash string `toml:"trailing_slash" json:"trailing_slash"`
 
-	// NotFound is the page, relative to the root, served with status 404.
-	// Default: 404.html when the root has one.
+	// NotFound is the page, relative to the root, served with status 404
+	// for every miss. Default: the nearest 404.html (in the request's
+	// directory, then each parent up to the root), as Cloudflare Pages does.
 	NotFound string `toml:"not_found" json:"not_found,omitempty"`
+
+	// NearestNotFound is set by CheckFiles when not_found is not written: a
+	// miss gets the nearest 404.html. NotFound is then the root's 404.html
+	// (or empty).
+	NearestNotFound bool `toml:"-" json:"nearest_not_found,omitempty"`
 
 	// Fallback is served with status 200 for GET and HEAD requests that
 	// match nothing else, as single-page apps need (e.g. "/index.html").
@@ -66,10 +72,17 @@ type Config struct {
 	// Charset is added to text content types. Default: "utf-8".
 	Charset string `toml:"charset" json:"charset"`
 
+	// CountryHeader is the request header holding the visitor's ISO 3166
+	// country code, set by the platform's CDN, that the country conditions
+	// of redirects, rewrites and proxies read. A client can send it too
+	// unless the CDN overwrites it: do not use it for access control.
+	// Default: "CF-IPCountry".
+	CountryHeader string `toml:"country_header" json:"country_header"`
+
 	// Redirects are tried in file order before files; the first match wins.
 	Redirects []Redirect `toml:"redirects" json:"redirects,omitempty"`
 
-	// Rewrites serve another path with status 200 when no file matches.
+	// Rewrites serve another path (status 200, or 404) when no file matches.
 	Rewrites []Rewrite `toml:"rewrites" json:"rewrites,omitempty"`
 
 	// Proxies forward matching requests to another origin.
@@ -119,12 +132,79 @@ type Redirect struct {
 	To string `toml:"to" json:"to"`
 	// Status is 301 (default), 302, 303, 307 or 308.
 	Status int `toml:"status" json:"status"`
+	// Force applies the redirect even when a file is served at the path;
+	// false applies it only when no file is (Netlify's shadowing).
+	// Default: true.
+	Force *bool `toml:"force" json:"force,omitempty"`
+	Conditions
 }
 
-// Rewrite is one [[rewrites]] entry: an internal rewrite, status 200.
+// Forced reports whether the redirect applies even when a file is served
+// at its path (force, default true).
+func (r Redirect) Forced() bool { return r.Force == nil || *r.Force }
+
+// Rewrite is one [[rewrites]] entry: an internal rewrite.
 type Rewrite struct {
+	// From is a path pattern, as in redirects; "*" may also stand inside
+	// the last segment for any characters but "/" ("/*.html", as Heroku's
+	// routes), reused as :splat when there is one.
 	From string `toml:"from" json:"from"`
-	To   string `toml:"to" json:"to"`
+	// To is the path in the site that is served instead, starting with /.
+	To string `toml:"to" json:"to"`
+	// Status is 200 (default) or 404: To is served with it, e.g. a
+	// section's own not-found page.
+	Status int `toml:"status" json:"status,omitempty"`
+	// Force applies the rewrite even when a file is served at the path
+	// (Netlify's 200!). Default: false, only when no file matches.
+	Force bool `toml:"force" json:"force,omitempty"`
+	Conditions
+}
+
+// StatusCode is the status the rewrite answers with (status, default 200).
+func (r Rewrite) StatusCode() int {
+	if r.Status == 0 {
+		return DefaultRewriteStatus
+	}
+	return r.Status
+}
+
+// Conditions are the keys on which a redirect, rewrite or proxy matches
+// besides its path; every one that is set must hold.
+type Conditions struct {
+	// Query lists query parameters that must all be present: ":name"
+	// captures the value (usable in to as :name), any other string must
+	// equal it. Default: none.
+	Query map[string]string `toml:"query" json:"query,omitempty"`
+	// Language matches when the language the request's Accept-Language
+	// prefers most (highest q; q=0 never) is one of these or a variant of
+	// one ("fr" matches "fr-CA"). Default: none.
+	Language []string `toml:"language" json:"language,omitempty"`
+	// Country matches when the header country_header names holds one of
+	// these ISO 3166 codes (in any case). Default: none.
+	Country []string `toml:"country" json:"country,omitempty"`
+	// Has lists headers, cookies, query parameters or the host that must
+	// be present (Vercel's has). Default: none.
+	Has []Match `toml:"has" json:"has,omitempty"`
+	// Missing lists headers, cookies, query parameters or the host that
+	// must be absent (Vercel's missing). Default: none.
+	Missing []Match `toml:"missing" json:"missing,omitempty"`
+}
+
+// Empty reports whether no condition is set.
+func (c Conditions) Empty() bool {
+	return len(c.Query) == 0 && len(c.Language) == 0 && len(c.Country) == 0 && len(c.Has) == 0 && len(c.Missing) == 0
+}
+
+// Match is one has or missing entry.
+type Match struct {
+	// Type is "header", "cookie", "query" or "host".
+	Type string `toml:"type" json:"type"`
+	// Key is the header, cookie or query parameter name (not for host).
+	Key string `toml:"key" json:"key,omitempty"`
+	// Value is an RE2 regular expression that must match the whole value;
+	// its named groups (?P<name>...) are usable in to as :name (in has).
+	// Default: any value (required for host).
+	Value string `toml:"value" json:"value,omitempty"`
 }
 
 // Proxy is one [[proxies]] entry.
@@ -139,6 +219,7 @@ type Proxy struct {
 	// Headers are set on the request to the origin; ${VAR} is resolved at
 	// launch.
 	Headers map[string]string `toml:"headers" json:"headers,omitempty"`
+	Conditions
 }
 
 // HeaderRule is one [headers."glob"] table.
@@ -219,6 +300,7 @@ func Default() *Config {
 		TrailingSlash: "auto",
 		HTTPSOnly:     true,
 		Charset:       "utf-8",
+		CountryHeader: DefaultCountryHeader,
 		SRI:           true,
 		AccessLog:     AccessLogOn,
 		CSP:           CSP{ReportEndpoint: true},

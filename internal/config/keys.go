@@ -37,7 +37,9 @@ func checkKeys(name string, md toml.MetaData, keys []toml.Key, pos positions) er
 			errs = append(errs, &Error{File: name, Pos: At, Key: display, Msg: err.Error(), Hint: Suggest(key[len(key)-1], known)})
 			continue
 		}
-		if want := tomlTypeOf(goType); want != "" && want != tomlType && (want != "Float" || tomlType != "Integer") {
+		// An array of inline tables (has = [{...}]) is an Array to the
+		// TOML library; decoding checks its elements.
+		if want := tomlTypeOf(goType); want != "" && want != tomlType && (want != "Float" || tomlType != "Integer") && (want != "ArrayHash" || tomlType != "Array") {
 			reported[prefixes[len(key)-1]] = true
 			errs = append(errs, &Error{File: name, Pos: At, Key: display,
 				Msg: fmt.Sprintf("expected %s, got %s", describe(want), describe(tomlType))})
@@ -115,8 +117,12 @@ func lookup(t reflect.Type, key toml.Key) (reflect.Type, []string, error) {
 
 func fieldByTag(t reflect.Type, name string) (*reflect.StructField, []string) {
 	var names []string
-	for i := range t.NumField() {
-		f := t.Field(i)
+	// Visible fields: the keys of an embedded struct (Conditions) are the
+	// table's own.
+	for _, f := range reflect.VisibleFields(t) {
+		if f.Anonymous {
+			continue
+		}
 		tag, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
 		if tag == "" || tag == "-" {
 			continue

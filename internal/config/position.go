@@ -43,6 +43,7 @@ func indexPositions(src string) positions {
 			if !ok {
 				continue
 			}
+			keys = inArray(keys, counts) // [[redirects.has]]: redirects.[N].has
 			n := counts[pathKey(keys)]
 			counts[pathKey(keys)] = n + 1
 			pos[pathKey(keys)] = Position{i + 1, col}

@@ -93,10 +93,9 @@ func tomlFields(t reflect.Type) map[string]reflect.StructField {
 		t = t.Elem()
 	}
 	out := map[string]reflect.StructField{}
-	for i := range t.NumField() {
-		f := t.Field(i)
+	for _, f := range reflect.VisibleFields(t) {
 		tag, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
-		if tag != "" && tag != "-" && f.IsExported() {
+		if !f.Anonymous && tag != "" && tag != "-" && f.IsExported() {
 			out[tag] = f
 		}
 	}
@@ -156,7 +155,12 @@ func checkObject(t *testing.T, where string, s *jsonSchema, goType reflect.Type,
 		if p.Description == "" {
 			t.Errorf("%s: no description", key)
 		}
-		if doc, ok := docs[typeName+"."+f.Name]; ok && key != "csp" && p.Description != doc {
+		doc, ok := docs[typeName+"."+f.Name]
+		if len(f.Index) > 1 {
+			// A field of an embedded struct (Conditions) keeps its doc there.
+			doc, ok = docs[goType.FieldByIndex(f.Index[:len(f.Index)-1]).Type.Name()+"."+f.Name]
+		}
+		if ok && key != "csp" && p.Description != doc {
 			t.Errorf("%s: description differs from the Go doc comment of %s.%s\n schema: %s\n go:     %s", key, typeName, f.Name, p.Description, doc)
 		}
 		ft := f.Type

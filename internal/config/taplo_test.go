@@ -172,6 +172,17 @@ func TestTaploAgreesWithParse(t *testing.T) {
 		{"unknown csp directive", "[csp]\nscripts-src = [\"https://x.example\"]\n", false},
 		{"csp sources not a list", "[csp]\nscript-src = \"https://x.example\"\n", false},
 		{"unknown basic_auth key", "[basic_auth]\nuser = \"x\"\n", false},
+		{"conditions", conditionsDoc, true},
+		{"condition tables", "[[redirects]]\nfrom = \"/a\"\nto = \"/b\"\n[[redirects.has]]\ntype = \"cookie\"\nkey = \"s\"\n[redirects.query]\nid = \":id\"\n", true},
+		{"unknown match type", "[[redirects]]\nfrom = \"/a\"\nto = \"/b\"\nhas = [{ type = \"ip\", key = \"x\" }]\n", false},
+		{"host match with key", "[[rewrites]]\nfrom = \"/a\"\nto = \"/b\"\nhas = [{ type = \"host\", key = \"x\", value = \"a\" }]\n", false},
+		{"cookie match without key", "[[proxies]]\nfrom = \"/api/*\"\nto = \"https://api.example.com/\"\nmissing = [{ type = \"cookie\" }]\n", false},
+		{"unknown match key", "[[redirects]]\nfrom = \"/a\"\nto = \"/b\"\nhas = [{ type = \"cookie\", key = \"a\", vaule = \"x\" }]\n", false},
+		{"rewrite status 302", "[[rewrites]]\nfrom = \"/a\"\nto = \"/b\"\nstatus = 302\n", false},
+		{"language not a list", "[[redirects]]\nfrom = \"/a\"\nto = \"/b\"\nlanguage = \"fr\"\n", false},
+		{"bad country", "[[redirects]]\nfrom = \"/a\"\nto = \"/b\"\ncountry = [\"France\"]\n", false},
+		{"bad country_header", "country_header = \"CF IPCountry\"\n", false},
+		{"force not a bool", "[[redirects]]\nfrom = \"/a\"\nto = \"/b\"\nforce = \"no\"\n", false},
 	}
 	dir := t.TempDir()
 	files := make([]string, len(tests))

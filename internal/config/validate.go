@@ -23,7 +23,9 @@ type problems struct {
 }
 
 func (p *problems) add(key []string, msg, hint string) {
-	p.errs = append(p.errs, &Error{File: p.cfg.file, Pos: p.cfg.pos.At(key), Key: displayKey(key), Msg: msg, Hint: hint})
+	// Keys inside inline tables (has = [{...}]) have no position of their
+	// own: the closest written ancestor's is given.
+	p.errs = append(p.errs, &Error{File: p.cfg.file, Pos: nearest(p.cfg.pos, key), Key: displayKey(key), Msg: msg, Hint: hint})
 }
 
 // displayKey renders ["redirects","[1]","from"] as redirects[2].from.
@@ -89,6 +91,9 @@ func (c *Config) validate(keys []toml.Key) error {
 	if c.CanonicalHost != "" {
 		c.checkHost(p)
 	}
+	if !ValidToken(c.CountryHeader) {
+		p.add([]string{"country_header"}, fmt.Sprintf("%q is not a header name", c.CountryHeader), `for example country_header = "CF-IPCountry"`)
+	}
 	if !ValidToken(c.Charset) {
 		p.add([]string{"charset"}, fmt.Sprintf("%q is not a charset name", c.Charset), `use charset = "utf-8"`)
 	}
@@ -133,6 +138,7 @@ func (c *Config) checkRedirects(p *problems) {
 			p.add(At(base, "status"), fmt.Sprintf("%d is not a redirect status", r.Status), "use 301, 302, 303, 307 or 308")
 		}
 		route := checkRoute(p, base, r.From)
+		names := checkConditions(p, base, r.Conditions, route)
 		if r.To == "" {
 			p.add(At(base, "to"), "missing", `add to = "/new-path" or a full URL`)
 			continue
@@ -140,24 +146,31 @@ func (c *Config) checkRedirects(p *problems) {
 		if err := CheckVars(r.To); err != nil {
 			p.add(At(base, "to"), err.Error(), "write ${NAME} or ${NAME:-default}")
 		}
-		if r.To == r.From {
+		if r.To == r.From && r.Empty() {
 			p.add(At(base, "to"), fmt.Sprintf("redirects %q to itself, a loop", r.From), "change from or to, or remove the redirect")
 		}
 		if !strings.HasPrefix(r.To, "/") && !strings.HasPrefix(r.To, "https://") && !strings.HasPrefix(r.To, "http://") && !strings.HasPrefix(r.To, "${") {
 			p.add(At(base, "to"), fmt.Sprintf("%q is neither a path nor an http(s) URL", r.To), `start it with / or https://`)
 		}
-		checkPlaceholders(p, At(base, "to"), route, r.To)
+		checkPlaceholders(p, At(base, "to"), route, names, r.To)
 	}
 }
+
+// RewriteStatuses are the statuses a rewrite may answer with.
+var RewriteStatuses = []int{200, 404}
 
 func (c *Config) checkRewrites(p *problems) {
 	for i, r := range c.Rewrites {
 		base := idx("rewrites", i)
 		route := checkRoute(p, base, r.From)
+		names := checkConditions(p, base, r.Conditions, route)
 		if !strings.HasPrefix(r.To, "/") {
 			p.add(At(base, "to"), fmt.Sprintf("%q must be a path in the site starting with /", r.To), `for example to = "/index.html"`)
 		}
-		checkPlaceholders(p, At(base, "to"), route, r.To)
+		if r.Status != 0 && !slices.Contains(RewriteStatuses, r.Status) {
+			p.add(At(base, "status"), fmt.Sprintf("%d is not a rewrite status", r.Status), "use 200 (the default) or 404; redirects take 301, 302, 303, 307 or 308")
+		}
+		checkPlaceholders(p, At(base, "to"), route, names, r.To)
 	}
 }
 
@@ -167,6 +180,8 @@ func (c *Config) checkRewrites(p *problems) {
 const (
 	// DefaultRedirectStatus is redirects[].status.
 	DefaultRedirectStatus = 301
+	// DefaultRewriteStatus is rewrites[].status (0 in a Config stands for it).
+	DefaultRewriteStatus = 200
 	// DefaultMaxBodyText is proxies[].max_body as written.
 	DefaultMaxBodyText = "25MB"
 	// DefaultMaxBody is DefaultMaxBodyText in bytes.
@@ -178,6 +193,7 @@ const (
 // ElementDefaults maps "table.key" to the default Parse fills in.
 var ElementDefaults = map[string]any{
 	"redirects.status":     DefaultRedirectStatus,
+	"rewrites.status":      DefaultRewriteStatus,
 	"proxies.max_body":     DefaultMaxBodyText,
 	"basic_auth.realm":     DefaultRealm,
 	"basic_auth.users_env": DefaultUsersEnv,
@@ -189,8 +205,12 @@ func (c *Config) checkProxies(p *problems) {
 		base := idx("proxies", i)
 		if !strings.HasPrefix(pr.From, "/") {
 			p.add(At(base, "from"), fmt.Sprintf("%q must start with /", pr.From), `for example from = "/api/*"`)
-		} else if _, err := pattern.CompileRoute(pr.From); err != nil {
+		} else if route, err := pattern.CompileRoute(pr.From); err != nil {
 			p.add(At(base, "from"), err.Error(), `for example from = "/api/*"`)
+		} else if route.InSegmentStar() {
+			p.add(At(base, "from"), fmt.Sprintf("%q: a proxy forwards the rest of the path, so * must be the whole last segment", pr.From), `for example from = "/api/*"`)
+		} else {
+			checkConditions(p, base, pr.Conditions, route)
 		}
 		if err := CheckVars(pr.To); err != nil {
 			p.add(At(base, "to"), err.Error(), "write ${NAME} or ${NAME:-default}")
@@ -364,14 +384,16 @@ func checkRoute(p *problems, base []string, from string) *pattern.Route {
 	return r
 }
 
-// checkPlaceholders reports :names in a target that the pattern lacks.
-func checkPlaceholders(p *problems, key []string, route *pattern.Route, target string) {
+// checkPlaceholders reports :names in a target that neither the pattern
+// nor the conditions capture (names).
+func checkPlaceholders(p *problems, key []string, route *pattern.Route, names []string, target string) {
 	if route == nil {
 		return
 	}
 	for _, name := range pattern.Placeholders(target) {
-		if !Contains(route.Names(), name) {
-			p.add(key, fmt.Sprintf(":%s is not captured by from %q", name, route.String()), "use * (as :splat) or :name segments in from")
+		if !Contains(names, name) {
+			p.add(key, fmt.Sprintf(":%s is not captured by from %q or a condition", name, route.String()),
+				`use * (as :splat) or :name segments in from, query = { name = ":name" }, or a named group in a has value`)
 		}
 	}
 }
@@ -394,6 +416,7 @@ func (c *Config) CheckFiles(root string) error {
 		*k.val = rel
 	}
 	if c.NotFound == "" {
+		c.NearestNotFound = true
 		if info, err := os.Stat(filepath.Join(root, "404.html")); err == nil && info.Mode().IsRegular() {
 			c.NotFound = "404.html"
 		}

@@ -130,11 +130,11 @@ func encodeTable(b *bytes.Buffer, name string, v reflect.Value) {
 	switch v.Kind() {
 	case reflect.Slice:
 		for i := range v.Len() {
-			fmt.Fprintf(b, "\n[[%s]]\n", tomlKey(name))
+			fmt.Fprintf(b, "\n[[%s]]\n", dottedKey(name))
 			encodeStructBody(b, name, v.Index(i))
 		}
 	case reflect.Struct:
-		fmt.Fprintf(b, "\n[%s]\n", tomlKey(name))
+		fmt.Fprintf(b, "\n[%s]\n", dottedKey(name))
 		encodeStructBody(b, name, v)
 	case reflect.Map:
 		if v.Len() == 0 {
@@ -157,13 +157,14 @@ func encodeStructBody(b *bytes.Buffer, prefix string, v reflect.Value) {
 		v    reflect.Value
 	}
 	var subs []sub
-	for i := range t.NumField() {
-		f := t.Field(i)
+	// Visible fields: the keys of an embedded struct (config.Conditions)
+	// are the table's own.
+	for _, f := range reflect.VisibleFields(t) {
 		tag, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
-		if tag == "" || tag == "-" || !f.IsExported() {
+		if f.Anonymous || tag == "" || tag == "-" || !f.IsExported() {
 			continue
 		}
-		fv := v.Field(i)
+		fv := v.FieldByIndex(f.Index)
 		if fv.IsZero() {
 			continue
 		}
@@ -288,6 +289,16 @@ func tomlValue(v reflect.Value) string {
 		}
 	}
 	return tomlString(fmt.Sprint(v.Interface()))
+}
+
+// dottedKey writes a table path such as redirects.has (parts joined by
+// dots, each written as tomlKey does).
+func dottedKey(path string) string {
+	parts := strings.Split(path, ".")
+	for i, p := range parts {
+		parts[i] = tomlKey(p)
+	}
+	return strings.Join(parts, ".")
 }
 
 // tomlKey writes a key bare when TOML allows it, else quoted.

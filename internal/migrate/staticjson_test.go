@@ -328,7 +328,7 @@ func TestStaticJSONFixture(t *testing.T) {
 	if cfg.Root != "build" || cfg.Fallback != "/index.html" || cfg.NotFound != "404.html" || !cfg.HTTPSOnly || !cfg.CleanURLs {
 		t.Errorf("cfg = %+v", cfg)
 	}
-	if len(cfg.Rewrites) != 1 || cfg.Rewrites[0] != (config.Rewrite{From: "/docs/*", To: "/docs/index.html"}) {
+	if len(cfg.Rewrites) != 1 || !reflect.DeepEqual(cfg.Rewrites[0], config.Rewrite{From: "/docs/*", To: "/docs/index.html"}) {
 		t.Errorf("Rewrites = %+v", cfg.Rewrites)
 	}
 	if len(cfg.Redirects) != 2 || cfg.Redirects[0].To != "${BLOG_URL}/posts" || cfg.Redirects[0].Status != 302 || cfg.Redirects[1].Status != 301 {

@@ -1,8 +1,9 @@
 // Package pattern compiles the two path syntaxes of static.toml:
 //
 //   - Route patterns (redirects, rewrites, proxies): literal segments,
-//     ":name" for one segment and a final "*" for the rest of the path.
-//     Captures are substituted into targets as :name and :splat.
+//     ":name" for one segment and a final "*" for the rest of the path, or
+//     "*" inside the last segment for any characters but "/" (Heroku's
+//     "/*.html"). Captures are substituted into targets as :name and :splat.
 //   - Globs (headers, basic_auth paths): "*" matches within one segment,
 //     "**" any number of segments, "?" one character.
 package pattern
@@ -16,9 +17,29 @@ import (
 
 // Route is a compiled route pattern.
 type Route struct {
-	source string
-	re     *regexp.Regexp
-	names  []string
+	source  string
+	re      *regexp.Regexp
+	names   []string
+	literal []string // the leading segments written literally
+}
+
+// literalPrefix is the segments before the first placeholder or *: every
+// path the route matches starts with exactly these segments.
+func literalPrefix(segs []string) []string {
+	for i, seg := range segs {
+		if strings.HasPrefix(seg, ":") || strings.Contains(seg, "*") {
+			return segs[:i]
+		}
+	}
+	return segs
+}
+
+// InSegmentStar reports whether the pattern has a * inside its last
+// segment ("/*.html") rather than as the whole segment.
+func (r *Route) InSegmentStar() bool {
+	i := strings.LastIndexByte(r.source, '/')
+	last := r.source[i+1:]
+	return strings.Contains(last, "*") && last != "*"
 }
 
 // CompileRoute compiles a route pattern such as "/blog/:year/*".
@@ -42,8 +63,26 @@ func CompileRoute(p string) (*Route, error) {
 			}
 			names = append(names, "splat")
 			continue
+		case strings.Contains(seg, "**"):
+			return nil, fmt.Errorf("pattern %q: ** is written as a final /* (the rest of the path)", p)
+		case strings.Contains(seg, "*") && last:
+			// Heroku's routes: * inside the last segment is any characters
+			// but /, possibly none ("/*.html"); one is reused as :splat.
+			star := "(?:[^/]*)"
+			if strings.Count(seg, "*") == 1 {
+				star = "([^/]*)"
+				names = append(names, "splat")
+			}
+			b.WriteString("/")
+			for i, lit := range strings.Split(seg, "*") {
+				if i > 0 {
+					b.WriteString(star)
+				}
+				b.WriteString(regexp.QuoteMeta(lit))
+			}
+			continue
 		case strings.Contains(seg, "*"):
-			return nil, fmt.Errorf("pattern %q: * may only be the whole last segment, as in /blog/*", p)
+			return nil, fmt.Errorf("pattern %q: * may only stand in the last segment, as in /blog/* or /docs/*.html", p)
 		case strings.HasPrefix(seg, ":"):
 			name := seg[1:]
 			if !validName(name) {
@@ -65,7 +104,7 @@ func CompileRoute(p string) (*Route, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pattern %q: %w", p, err)
 	}
-	return &Route{source: p, re: re, names: names}, nil
+	return &Route{source: p, re: re, names: names, literal: literalPrefix(segs)}, nil
 }
 
 func validName(s string) bool {

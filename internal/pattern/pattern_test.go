@@ -21,6 +21,18 @@ func TestRoute(t *testing.T) {
 		{"/news/:year/:slug", "/news/2024/hello", true, map[string]string{"year": "2024", "slug": "hello"}},
 		{"/news/:year/:slug", "/news/2024", false, nil},
 		{"/a.b", "/aXb", false, nil},
+		// Heroku's routes: * inside the last segment is [^/]* (its
+		// NginxConfigUtil.to_regex), anchored at both ends.
+		{"/*.html", "/about.html", true, map[string]string{"splat": "about"}},
+		{"/*.html", "/.html", true, map[string]string{"splat": ""}},
+		{"/*.html", "/docs/about.html", false, nil},
+		{"/*.html", "/about.htm", false, nil},
+		{"/*.html", "/about.html/x", false, nil},
+		{"/docs/v*", "/docs/v2", true, map[string]string{"splat": "2"}},
+		{"/docs/v*", "/docs/v2/x", false, nil},
+		{"/a*", "/a", true, map[string]string{"splat": ""}},
+		{"/:lang/*-*.html", "/fr/a-b.html", true, map[string]string{"lang": "fr"}},
+		{"/:lang/*-*.html", "/fr/ab.html", false, nil},
 	}
 	for _, tt := range tests {
 		r, err := CompileRoute(tt.pattern)
@@ -41,7 +53,7 @@ func TestRoute(t *testing.T) {
 }
 
 func TestRouteErrors(t *testing.T) {
-	for _, p := range []string{"old", "/a/*/b", "/a*", "/:", "/:a/:a", "/:a-b"} {
+	for _, p := range []string{"old", "/a/*/b", "/a*/b", "/a/**", "/a**", "/:", "/:a/:a", "/:a-b"} {
 		if _, err := CompileRoute(p); err == nil {
 			t.Errorf("CompileRoute(%q) succeeded", p)
 		}
