@@ -109,6 +109,9 @@ func convertPath(input string) (*converted, error) {
 		return nil, err
 	}
 	notes := append(imp.AllNotes(), extra...)
+	if filepath.Base(source) != config.StaticJSONName { // the static.json notes say it already
+		notes = append([]string{hardenedNote}, notes...)
+	}
 	out := migrate.EncodeTOML(imp.Config, notes)
 	if _, err := config.Parse(config.FileName, out); err != nil {
 		return nil, fmt.Errorf("the converted static.toml is not valid, a bug in migrate: %w (fix the output by hand, and please report it)", err)
@@ -121,6 +124,9 @@ func convertPath(input string) (*converted, error) {
 	}
 	return &converted{toml: out, source: source, notes: len(notes), refused: refused}, nil
 }
+
+// hardenedNote is the first difference for a site from any other host.
+const hardenedNote = "Every response carries hardened security headers: HSTS, X-Frame-Options: DENY, nosniff, Referrer-Policy, CORP/COOP, Permissions-Policy and a strict Content-Security-Policy that blocks anything not loaded from the site itself (inline scripts and styles get hashes); allow more sources under [csp], e.g. script-src = [\"https://cdn.example.com\"]. Dotfiles and the configuration files of every host (static.toml, _redirects, _headers, netlify.toml, vercel.json, firebase.json) are never served."
 
 // convertFile reads one file, bounded as the build reads configuration,
 // and converts it in the format its name or content says.

@@ -115,8 +115,6 @@ func (h *jsonHost) firebaseRule(v *jsonValue, key []string, redirect bool) {
 	}
 	f := h.fields(v, key, firebaseRuleKeys, "a rule's key")
 	switch {
-		h.m.refuse(line, "a rewrite to a Cloud Function or Cloud Run service", "serve the service at its own URL and proxy to it: [[proxies]] from = \"/api/*\", to = \"https://...\"")
-		return
 	case f["dynamicLinks"] != nil:
 		h.m.refuse(line, "a rewrite to Firebase Dynamic Links", "Dynamic Links are a Firebase service; redirect to their URLs instead")
 		return

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/hardstatic/buildpack/internal/config"
@@ -76,17 +75,4 @@ func TestDetectByContent(t *testing.T) {
 			t.Errorf("Detect(%q) = %q, want %q", tc.data, got, tc.want)
 		}
 	}
-}
-
-func hasNote(notes []string, parts ...string) bool {
-	for _, n := range notes {
-		ok := true
-		for _, p := range parts {
-			ok = ok && strings.Contains(n, p)
-		}
-		if ok {
-			return true
-		}
-	}
-	return false
 }

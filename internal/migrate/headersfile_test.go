@@ -2,6 +2,8 @@ package migrate
 
 import (
 	"reflect"
+
+	"github.com/hardstatic/buildpack/internal/config"
 	"strings"
 	"testing"
 )
@@ -89,6 +91,10 @@ func FuzzParseHeaders(f *testing.F) {
 		}
 		if !reflect.DeepEqual(stripLines(again), stripLines(blocks)) {
 			t.Fatalf("round trip changed the blocks:\n%#v\n%#v", blocks, again)
+		}
+		imp := HeadersConfig("_headers", blocks)
+		if _, err := config.Parse(config.FileName, EncodeTOML(imp.Config, imp.AllNotes())); err != nil {
+			t.Fatalf("mapped rules are not a valid static.toml: %v", err)
 		}
 	})
 }

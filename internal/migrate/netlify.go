@@ -48,8 +48,10 @@ func ParseNetlifyTOML(name string, data []byte) (*Imported, error) {
 	if err != nil {
 		return nil, config.SyntaxError(name, err)
 	}
-	if n, what := config.BadChar(string(data)); n > 0 {
-		return nil, &config.Error{File: name, Msg: fmt.Sprintf("character %d of the file is %s", n, what), Hint: config.BadCharHint}
+	for i, l := range lines(data) {
+		if n, what := config.BadChar(l); n > 0 {
+			return nil, &config.Error{File: name, Pos: config.Position{Line: i + 1, Col: n}, Msg: fmt.Sprintf("character %d of the line is %s", n, what), Hint: config.BadCharHint}
+		}
 	}
 	m := newMapper(name)
 	m.netlifyOtherKeys(md)

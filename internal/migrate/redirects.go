@@ -41,7 +41,7 @@ type Rule struct {
 	// Role, Cookie, Sign), in file order.
 	Conditions []Param
 	// Has and Missing are Vercel's has/missing conditions.
-	Has, Missing []Match
+	Has, Missing []config.Match
 	// Headers are set on a proxied request (netlify.toml headers).
 	Headers map[string]string
 }
@@ -49,12 +49,6 @@ type Rule struct {
 // Param is a key and its value as written.
 type Param struct {
 	Key, Value string
-}
-
-// Match is one has/missing condition: Type is header, cookie, query or
-// host; Value is an RE2 regexp matching the whole value, or "" for any.
-type Match struct {
-	Type, Key, Value string
 }
 
 // ParseRedirects reads a _redirects file: one rule a line,

@@ -2,6 +2,8 @@ package migrate
 
 import (
 	"reflect"
+
+	"github.com/hardstatic/buildpack/internal/config"
 	"strings"
 	"testing"
 )
@@ -136,6 +138,11 @@ func FuzzParseRedirects(f *testing.F) {
 			t.Fatalf("round trip changed the rules:\n%#v\n%#v", rules, again)
 		}
 		// Mapping onto static.toml never panics either.
-		// TODO mapping
+		// Mapping onto static.toml never panics, and what it keeps is a
+		// valid static.toml.
+		imp := RedirectsConfig("_redirects", rules)
+		if _, err := config.Parse(config.FileName, EncodeTOML(imp.Config, imp.AllNotes())); err != nil {
+			t.Fatalf("mapped rules are not a valid static.toml: %v", err)
+		}
 	})
 }

@@ -149,7 +149,7 @@ func TestHeadersConfigDocumented(t *testing.T) {
 	if !reflect.DeepEqual(imp.Config.HeaderRules, want) {
 		t.Errorf("header rules\n%#v\nwant\n%#v", imp.Config.HeaderRules, want)
 	}
-	if !hasNote(imp.Notes, "X-Robots-Tag is set at line 5 and again at line 12", "joined with a comma") {
+	if !hasNote(imp.Notes, "X-Robots-Tag is set at line 3 and again at line 11", "joined with a comma") {
 		t.Errorf("notes: %v", imp.Notes)
 	}
 }

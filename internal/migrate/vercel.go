@@ -144,7 +144,7 @@ func vercelRoute(src string) (route string, renames map[string]string, why strin
 			renames[name] = "splat"
 			segs[i] = "*"
 		case strings.ContainsAny(seg, ":()*+?{}[]\\"):
-			return "", nil, fmt.Sprintf("source %q uses a regular expression or modifier (%s) that a path pattern cannot express", src, seg)
+			return "", nil, fmt.Sprintf("source %q uses a regular expression or modifier that a path pattern cannot express", src)
 		}
 	}
 	return "/" + strings.Join(segs, "/"), renames, ""
