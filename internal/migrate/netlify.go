@@ -88,7 +88,7 @@ func ParseNetlifyTOML(name string, data []byte) (*Imported, error) {
 			m.refuse(rule.Line, "a [[redirects]] entry needs from and to", `write from = "/old" and to = "/new"`)
 			continue
 		}
-		if len(r.Headers) > 0 && !(r.Status == 200 && isURL(r.To)) {
+		if len(r.Headers) > 0 && (r.Status != 200 || !isURL(r.To)) {
 			m.refuse(rule.Line, "headers on a rule that is not a proxy (200 to https://...)", "headers are sent to a proxied origin only; set response headers in [[headers]]")
 			continue
 		}

@@ -2,10 +2,10 @@ package migrate
 
 import (
 	"reflect"
-
-	"github.com/hardstatic/buildpack/internal/config"
 	"strings"
 	"testing"
+
+	"github.com/hardstatic/buildpack/internal/config"
 )
 
 // The rules are the platforms' documented examples: Netlify's "Redirect
