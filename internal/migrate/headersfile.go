@@ -155,6 +155,9 @@ func (m *mapper) blockHeaders(b HeaderBlock, names []string) ([]config.Header, b
 			m.refuse(h.Line, "Basic-Auth holds plain-text passwords (Netlify's password protection)", "protect the paths with [basic_auth] in static.toml and bcrypt hashes (static-server hash-password)")
 			return nil, false
 		}
+		if !m.literal(h.Line, h.Value) {
+			return nil, false
+		}
 		for _, sub := range valuePlaceholder.FindAllStringSubmatch(h.Value, -1) {
 			if n := sub[1]; slices.Contains(names, n) {
 				m.refuse(h.Line, fmt.Sprintf("the value of %s uses :%s from the path", h.Name, n), "header values are fixed text here: write the value out for each path")

@@ -62,6 +62,16 @@ func (m *mapper) refuse(line int, msg, hint string) {
 	m.out.Refused = append(m.out.Refused, &config.Error{File: m.file, Pos: config.Position{Line: line, Col: 1}, Msg: msg, Hint: hint})
 }
 
+// literal refuses text holding "${": static.toml resolves ${VAR} from the
+// environment at launch, the other hosts' files never did.
+func (m *mapper) literal(line int, s string) bool {
+	if !strings.Contains(s, "${") {
+		return true
+	}
+	m.refuse(line, fmt.Sprintf("%q holds ${, which static.toml would read as an environment variable", s), "write the rule in static.toml with the variable as ${NAME}, or without ${")
+	return false
+}
+
 // redirectStatus reports whether status is one of a redirect's.
 func redirectStatus(status int) bool { return slices.Contains(config.RedirectStatuses, status) }
 
@@ -69,6 +79,9 @@ func redirectStatus(status int) bool { return slices.Contains(config.RedirectSta
 // in static.toml's route syntax. defaultStatus is the format's status when
 // none is written.
 func (m *mapper) rule(r Rule, defaultStatus int) {
+	if !m.literal(r.Line, r.To) || !m.literal(r.Line, r.From) {
+		return
+	}
 	from, host, ok := m.splitHost(r)
 	if !ok {
 		return

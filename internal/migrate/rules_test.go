@@ -86,6 +86,7 @@ func TestRedirectsConfigRefused(t *testing.T) {
 /* /a 302 Cookie=a,b
 /b/:x /c/:y 301
 /q id=:id tag=x /r/:id 301 Planet=mars
+/v /${HOME} 301
 `)
 	want := []string{
 		`_redirects:2:1: Role= matches the roles of a Netlify Identity token`,
@@ -95,6 +96,7 @@ func TestRedirectsConfigRefused(t *testing.T) {
 		`_redirects:6:1: a 404 rule to another site`,
 		`_redirects:7:1: Cookie=a,b matches any of 2 cookies`,
 		`_redirects:9:1: unknown condition "Planet"`,
+		`_redirects:10:1: "/${HOME}" holds ${`,
 		`_redirects:8:1: to: :y is not captured`,
 	}
 	if len(imp.Refused) != len(want) {
@@ -174,7 +176,7 @@ func TestHeadersConfigRefused(t *testing.T) {
 		`_headers:1:1: "https://:project.pages.dev/*" names a host`,
 		`_headers:4:1: the value of x-movie-name uses :title from the path`,
 		`_headers:6:1: Basic-Auth holds plain-text passwords`,
-		`_headers:9:1: X-Var:`,
+		`_headers:10:1: "${NOPE" holds ${`,
 	}
 	if len(imp.Refused) != len(want) {
 		t.Fatalf("refused %v", imp.Refused)
