@@ -204,19 +204,19 @@ func logSite(log logger, cfg *config.Config, m manifest.Manifest) {
 		if i == 0 {
 			log.Step("Redirects (first match wins):")
 		}
-		log.Detail("%s -> %s (%d)", r.From, r.To, r.Status)
+		log.Detail("%s -> %s (%d%s)%s", r.From, r.To, r.Status, map[bool]string{false: ", only when no file is served there"}[r.Forced()], r.Conditions)
 	}
 	for i, r := range cfg.Rewrites {
 		if i == 0 {
 			log.Step("Rewrites:")
 		}
-		log.Detail("%s -> %s", r.From, r.To)
+		log.Detail("%s -> %s (%d%s)%s", r.From, r.To, r.StatusCode(), map[bool]string{true: ", even over a file"}[r.Force], r.Conditions)
 	}
 	for i, p := range cfg.Proxies {
 		if i == 0 {
 			log.Step("Proxies (security headers are not added to proxied responses):")
 		}
-		log.Detail("%s -> %s (max body %s)", p.From, p.To, p.MaxBody)
+		log.Detail("%s -> %s (max body %s)%s", p.From, p.To, p.MaxBody, p.Conditions)
 	}
 	if a := cfg.BasicAuth; a != nil {
 		paths := "everything except /.well-known/"

@@ -244,23 +244,19 @@ func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 		routes = append(routes, maintenanceRoute(site))
 	}
 	if len(cfg.Redirects) > 0 {
-		rules := make([]obj, len(cfg.Redirects))
-		for i, r := range cfg.Redirects {
-			rules[i] = obj{"from": r.From, "to": r.To, "status": r.Status}
-		}
-		routes = append(routes, obj{"handle": []obj{{"handler": "static_redirects", "rules": rules}}})
+		routes = append(routes, obj{"handle": []obj{redirectsHandler(cfg, site.Root)}})
 	}
 	for _, p := range cfg.Proxies {
 		r, err := proxyRoute(p, site.Headers, globs, cfg.BasicAuth != nil && site.Users != nil)
 		if err != nil {
 			return nil, err
 		}
+		if !p.Empty() {
+			r["match"].([]obj)[0]["static_conditions"] = withConditions(obj{}, p.Conditions, cfg.CountryHeader)
+		}
 		routes = append(routes, r)
 	}
-	rewrites := make([]obj, len(cfg.Rewrites))
-	for i, r := range cfg.Rewrites {
-		rewrites[i] = obj{"from": r.From, "to": r.To}
-	}
+	rewrites, rewriteCountry := rewriteRules(cfg)
 	var auth obj
 	if cfg.BasicAuth != nil && site.Users != nil {
 		// Protected files ask for credentials whatever URL leads to them.
@@ -284,6 +280,7 @@ func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 		"files_index": "{env.STATIC_FILES_INDEX}",
 		"auth":        auth,
 	}}})
+	siteConditions(routes[len(routes)-1]["handle"].([]obj)[0], cfg, rewriteCountry)
 	return routes, nil
 }
 

@@ -141,3 +141,44 @@ func validPlaceholder(s string) bool {
 	}
 	return true
 }
+
+// String describes the conditions for the build log, "" when none:
+// ` if query id=:id, language fr|de, has cookie session`.
+func (c Conditions) String() string {
+	var parts []string
+	if len(c.Query) > 0 {
+		keys := make([]string, 0, len(c.Query))
+		for k := range c.Query {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			parts = append(parts, "query "+k+"="+c.Query[k])
+		}
+	}
+	if len(c.Language) > 0 {
+		parts = append(parts, "language "+strings.Join(c.Language, "|"))
+	}
+	if len(c.Country) > 0 {
+		parts = append(parts, "country "+strings.Join(c.Country, "|"))
+	}
+	for _, list := range []struct {
+		word string
+		ms   []Match
+	}{{"has", c.Has}, {"missing", c.Missing}} {
+		for _, m := range list.ms {
+			s := list.word + " " + m.Type
+			if m.Key != "" {
+				s += " " + m.Key
+			}
+			if m.Value != "" {
+				s += " ~ " + m.Value
+			}
+			parts = append(parts, s)
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " if " + strings.Join(parts, ", ")
+}

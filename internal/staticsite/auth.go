@@ -47,3 +47,17 @@ func authenticated(r *http.Request) bool {
 	u, _ := caddyhttp.GetVar(r.Context(), basicauth.UserVar).(string)
 	return u != ""
 }
+
+// authorized asks for credentials before a protected entry is served and
+// reports whether it may be: the file's own protection, whatever URL led
+// to it. When it may not, the answer (401, or 503) is written.
+func (h *Handler) authorized(w http.ResponseWriter, r *http.Request, e *entry) bool {
+	if !e.protected || h.auth == nil || authenticated(r) {
+		return true
+	}
+	user, ok := h.auth.Authenticate(w, r)
+	if ok {
+		caddyhttp.SetVar(r.Context(), basicauth.UserVar, user)
+	}
+	return ok
+}

@@ -1,7 +1,6 @@
 package staticsite
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -17,23 +16,38 @@ func init() {
 }
 
 // Redirects answers requests that match one of its rules with a redirect;
-// other requests go to the next handler. The first matching rule wins, and
-// the request's query string is kept.
+// other requests go to the next handler. The first matching rule wins (a
+// rule matches when its path pattern and its conditions do), and the
+// request's query string is kept.
 type Redirects struct {
 	// Rules in the order they are tried.
 	Rules []RedirectRule `json:"rules"`
 
-	compiled []*pattern.Route
+	// CountryHeader is the request header country conditions read.
+	// Default: CF-IPCountry.
+	CountryHeader string `json:"country_header,omitempty"`
+
+	// Site is the root of the static_site handler whose file table decides
+	// whether a file is served at a path, for rules with force = false.
+	// Default: none (every rule applies as if forced).
+	Site string `json:"site,omitempty"`
+
+	set *ruleSet
 }
 
 // RedirectRule redirects requests matching the route pattern From.
 type RedirectRule struct {
 	// From is a route pattern: literal segments, :name, and a final *.
 	From string `json:"from"`
-	// To is a path or URL; :name and :splat are replaced with the captures.
+	// To is a path or URL; :name and :splat are replaced with the captures
+	// of From and of the conditions.
 	To string `json:"to"`
 	// Status is the redirect status. Default: 301.
 	Status int `json:"status,omitempty"`
+	// Force applies the rule even when a file is served at the path; false
+	// only when none is. Default: true.
+	Force *bool `json:"force,omitempty"`
+	Conditions
 }
 
 // CaddyModule returns the Caddy module information.
@@ -43,32 +57,45 @@ func (Redirects) CaddyModule() caddy.ModuleInfo {
 
 // Provision compiles the rules.
 func (rd *Redirects) Provision(caddy.Context) error {
-	rd.compiled = make([]*pattern.Route, len(rd.Rules))
+	froms := make([]string, len(rd.Rules))
+	conds := make([]Conditions, len(rd.Rules))
 	for i, rule := range rd.Rules {
-		route, err := pattern.CompileRoute(rule.From)
-		if err != nil {
-			return fmt.Errorf("redirect %d: %w", i+1, err)
-		}
+		froms[i], conds[i] = rule.From, rule.Conditions
 		if rd.Rules[i].Status == 0 {
 			rd.Rules[i].Status = http.StatusMovedPermanently
 		}
-		rd.compiled[i] = route
 	}
-	return nil
+	var err error
+	rd.set, err = newRuleSet("redirect", froms, conds)
+	return err
 }
 
 // ServeHTTP redirects on the first matching rule.
 func (rd *Redirects) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
-	for i, route := range rd.compiled {
-		vals, ok := route.Match(r.URL.Path)
-		if !ok {
-			continue
+	served := -1 // whether the site serves a file at the path: asked once, when needed
+	shadowed := func(i int) bool {
+		if f := rd.Rules[i].Force; f == nil || *f {
+			return false
 		}
-		w.Header().Set("Location", redirectTarget(pattern.Expand(rd.Rules[i].To, vals), r.URL.RawQuery))
-		w.WriteHeader(rd.Rules[i].Status)
-		return nil
+		if served < 0 {
+			served = 0
+			if h := siteFor(rd.Site); h != nil && h.servesFile(r.URL.Path) {
+				served = 1
+			}
+		}
+		return served == 1
 	}
-	return next.ServeHTTP(w, r)
+	var target string
+	i := rd.set.first(newRequest(r, rd.CountryHeader), r.URL.Path, shadowed, func(i int, vals map[string]string) bool {
+		target = pattern.Expand(rd.Rules[i].To, vals)
+		return true
+	})
+	if i < 0 {
+		return next.ServeHTTP(w, r)
+	}
+	w.Header().Set("Location", redirectTarget(target, r.URL.RawQuery))
+	w.WriteHeader(rd.Rules[i].Status)
+	return nil
 }
 
 // redirectTarget adds the query to target. A local target always starts

@@ -24,8 +24,6 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
-	"github.com/hardstatic/buildpack/internal/basicauth"
-	"github.com/hardstatic/buildpack/internal/pattern"
 	"github.com/hardstatic/buildpack/internal/site/table"
 	"github.com/hardstatic/buildpack/internal/sitefs"
 )
@@ -67,9 +65,19 @@ type Handler struct {
 	// Charset is added to text content types. Default: "utf-8".
 	Charset string `json:"charset,omitempty"`
 
-	// Rewrites serve another file, with status 200, for requests that match
-	// no file. The first matching rule wins. Default: none.
+	// Rewrites serve another file, with status 200 or 404, for requests
+	// that match no file (forced ones even when a file matches). The first
+	// matching rule wins. Default: none.
 	Rewrites []Rewrite `json:"rewrites,omitempty"`
+
+	// CountryHeader is the request header the rewrites' country conditions
+	// read. Default: CF-IPCountry.
+	CountryHeader string `json:"country_header,omitempty"`
+
+	// NearestNotFound answers a miss with the nearest 404.html of the file
+	// table (the request's directory, then each parent) instead of
+	// NotFound. Default: false.
+	NearestNotFound bool `json:"nearest_not_found,omitempty"`
 
 	// Fallback, relative to Root, is served with status 200 for requests
 	// that match nothing else and whose last segment has no extension.
@@ -98,22 +106,13 @@ type Handler struct {
 	// Default: none (protection is off).
 	Auth *Auth `json:"auth,omitempty"`
 
-	rule     *sitefs.Rule
-	root     *os.Root
-	files    *files
-	rewrites []compiledRewrite
-	auth     Authenticator
-}
-
-// Rewrite serves To for requests matching the route pattern From.
-type Rewrite struct {
-	From string `json:"from"`
-	To   string `json:"to"`
-}
-
-type compiledRewrite struct {
-	route *pattern.Route
-	to    string
+	rule           *sitefs.Rule
+	root           *os.Root
+	files          *files
+	rewrites       *ruleSet
+	forcedRewrites bool // some rewrite applies even when a file matches
+	notFoundDepth  int  // of the deepest 404.html, with NearestNotFound
+	auth           Authenticator
 }
 
 // CaddyModule returns the Caddy module information.
@@ -127,9 +126,13 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 // Provision opens the root directory and loads the file table.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.FilesIndex = caddy.NewReplacer().ReplaceAll(h.FilesIndex, "")
-	return h.setup(func(err error) {
+	err := h.setup(func(err error) {
 		ctx.Logger().Warn("file table not used; walked the root instead", zap.String("file", h.FilesIndex), zap.Error(err))
 	})
+	if err == nil {
+		registerSite(h)
+	}
+	return err
 }
 
 func (h *Handler) setup(warn func(error)) error {
@@ -142,13 +145,8 @@ func (h *Handler) setup(warn func(error)) error {
 	if h.Charset == "" {
 		h.Charset = "utf-8"
 	}
-	h.rewrites = h.rewrites[:0]
-	for _, rw := range h.Rewrites {
-		route, err := pattern.CompileRoute(rw.From)
-		if err != nil {
-			return fmt.Errorf("rewrite: %w", err)
-		}
-		h.rewrites = append(h.rewrites, compiledRewrite{route, rw.To})
+	if err := h.compileRewrites(); err != nil {
+		return err
 	}
 	var err error
 	if h.rule, err = sitefs.NewRule(sitefs.RuleOptions{Hide: h.Hide, HideGlobs: h.HideGlobs,
@@ -177,6 +175,7 @@ func (h *Handler) setup(warn func(error)) error {
 			return err
 		}
 	}
+	h.indexNotFound()
 	return nil
 }
 
@@ -203,6 +202,7 @@ func (h *Handler) Validate() error {
 
 // Cleanup closes the root directory.
 func (h *Handler) Cleanup() error {
+	unregisterSite(h)
 	h.files.close()
 	if h.root != nil {
 		return h.root.Close()
@@ -222,13 +222,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 	if !ok {
 		return h.notFound(w, r)
 	}
-	if file := h.lookupURL(name, dirSlash); file != "" {
+	file := h.lookupURL(name, dirSlash)
+	if done, err := h.serveRewrite(w, r, file != ""); done {
+		return err
+	}
+	if file != "" {
 		if canon := h.canonicalURL(file, name); canon != "" && canon != requestForm(name, dirSlash) {
 			return redirect(w, r, canon, http.StatusMovedPermanently)
 		}
-		return h.serveFile(w, r, file)
-	}
-	if file := h.rewrite(r.URL.Path); file != "" {
 		return h.serveFile(w, r, file)
 	}
 	if h.Fallback != "" && path.Ext(name) == "" {
@@ -321,23 +322,6 @@ func slashIf(b bool) string {
 	return ""
 }
 
-// rewrite returns the file the first matching rewrite names, if it exists.
-func (h *Handler) rewrite(urlPath string) string {
-	for _, rw := range h.rewrites {
-		vals, ok := rw.route.Match(urlPath)
-		if !ok {
-			continue
-		}
-		target, _ := url.PathUnescape(pattern.Expand(rw.to, vals))
-		if name, dirSlash, ok := h.cleanPath(target); ok {
-			if file := h.lookupURL(name, dirSlash); file != "" {
-				return file
-			}
-		}
-	}
-	return ""
-}
-
 func (h *Handler) isFile(name string) bool { return h.files.entries[name] != nil }
 
 func (h *Handler) isDir(name string) bool { return h.files.dirs[name] }
@@ -376,12 +360,8 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 		return h.notFound(w, r)
 	}
 	// The file's own protection, whatever URL led here.
-	if e.protected && h.auth != nil && !authenticated(r) {
-		user, ok := h.auth.Authenticate(w, r)
-		if !ok {
-			return nil
-		}
-		caddyhttp.SetVar(r.Context(), basicauth.UserVar, user)
+	if !h.authorized(w, r, e) {
+		return nil
 	}
 	h.pagePolicy(w, name)
 	if h.serveEntry(w, r, e) {
@@ -423,22 +403,27 @@ func (h *Handler) pagePolicy(w http.ResponseWriter, name string) {
 	}
 }
 
-// notFound writes the 404 page, keeping the status 404. A 404 page that
-// needs credentials is shown only to a visitor who sent them.
+// notFound writes the 404 page (notFoundPage), keeping the status 404. A
+// 404 page that needs credentials is shown only to a visitor who sent them.
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) error {
+	return h.writeNotFound(w, r, h.notFoundPage(r))
+}
+
+// writeNotFound writes page (a plain text when "") with status 404.
+func (h *Handler) writeNotFound(w http.ResponseWriter, r *http.Request, page string) error {
 	w.Header().Set("Cache-Control", "no-store")
-	e := h.files.entries[h.NotFound]
+	e := h.files.entries[page]
 	if e != nil && e.protected && h.auth != nil && !authenticated(r) {
 		e = nil
 	}
 	if e != nil {
-		h.pagePolicy(w, h.NotFound)
+		h.pagePolicy(w, page)
 		if h.servePageEntry(w, r, e, http.StatusNotFound) {
 			return nil
 		}
 		if f, info, err := h.openFile(e); err == nil {
 			defer f.Close() //nolint:errcheck // read-only file
-			w.Header().Set("Content-Type", ContentType(h.NotFound, h.Charset))
+			w.Header().Set("Content-Type", ContentType(page, h.Charset))
 			w.Header().Set("Content-Length", fmt.Sprint(info.Size()))
 			w.WriteHeader(http.StatusNotFound)
 			if r.Method != http.MethodHead {

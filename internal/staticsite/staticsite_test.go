@@ -12,9 +12,7 @@ import (
 // site builds a small site with traps: dotfiles, config, links out.
 func site(t testing.TB) string {
 	t.Helper()
-	base := t.TempDir()
-	root := filepath.Join(base, "public")
-	files := map[string]string{
+	root := writeSite(t, map[string]string{
 		"index.html":                "home",
 		"404.html":                  "custom not found",
 		"about.html":                "about page",
@@ -30,16 +28,7 @@ func site(t testing.TB) string {
 		".well-known/.secret":       "nope",
 		"../outside.txt":            "outside secret",
 		"../outside-dir/passwd.txt": "outside secret dir",
-	}
-	for name, body := range files {
-		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	for link, target := range map[string]string{
 		"leak":     "../outside.txt",
 		"leakdir":  "../outside-dir",
