@@ -45,10 +45,9 @@ func TestFormatNetlifyFiles(t *testing.T) {
 		cfgRedirect(t, srv, cfgReq{path: "/news-archive/2024/01/02/hello"}, 301, "/blog/2024/01/02/hello")
 	})
 	t.Run("query parameters", func(t *testing.T) {
-		resp, _ := cfgDo(t, srv, cfgReq{path: "/store?id=42"})
-		if resp.StatusCode != 301 || !strings.HasPrefix(resp.Header.Get("Location"), "/blog/42") {
-			t.Errorf("/store?id=42: %d %q, want 301 to /blog/42", resp.StatusCode, resp.Header.Get("Location"))
-		}
+		// The query string is kept, as for every redirect here (a
+		// migration note says so; Netlify drops the matched parameters).
+		cfgRedirect(t, srv, cfgReq{path: "/store?id=42"}, 301, "/blog/42?id=42")
 		get(cfgReq{path: "/store"}, 404, "FMT-NETLIFY-ROOT-404")
 	})
 	t.Run("rewrites and 404 pages", func(t *testing.T) {

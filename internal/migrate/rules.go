@@ -107,6 +107,9 @@ func (m *mapper) rule(r Rule, defaultStatus int) {
 			red.Force = &force
 		}
 		cfg.Redirects = append(cfg.Redirects, red)
+		if len(cond.Query) > 0 && !strings.Contains(r.To, "?") {
+			m.noteOnce("query", "A redirect that matches query parameters (line %d: %s) keeps the query string here, as every redirect does (/store?id=42 -> /blog/42?id=42); Netlify drops the parameters it matched.", r.Line, r.From)
+		}
 		m.out.lines[fmt.Sprintf("redirects[%d]", len(cfg.Redirects))] = r.Line
 	case status == 200 && external:
 		m.proxy(r, from, cond)
