@@ -76,3 +76,32 @@ func TestDetectByContent(t *testing.T) {
 		}
 	}
 }
+
+// Any file, in any of the formats: no panic, and what a conversion keeps is
+// a valid static.toml (what migrate prints, with its notes).
+func FuzzConvert(f *testing.F) {
+	index := func(name string) uint8 {
+		for i, fm := range Formats {
+			if fm.Name == name {
+				return uint8(i)
+			}
+		}
+		panic(name)
+	}
+	for _, fx := range formatFixtures {
+		f.Add(index(filepath.Base(fx.file)), string(mustRead(f, filepath.Join("..", "..", "integration", "testdata", filepath.FromSlash(fx.file)))))
+	}
+	f.Add(index(VercelJSON), `{"redirects": [{"source": "/a/:b*", "destination": "/c/:b*", "has": [{"type": "query", "key": "q", "value": "(?P<v>x+)"}]}]}`)
+	f.Add(index(FirebaseJSON), `{"hosting": {"headers": [{"source": "**/*.@(a|b){,.gz}", "headers": [{"key": "X", "value": "y"}]}]}}`)
+	f.Fuzz(func(t *testing.T, kind uint8, src string) {
+		format := Formats[int(kind)%len(Formats)].Name
+		imp, err := Convert(format, format, []byte(src))
+		if err != nil {
+			return
+		}
+		out := EncodeTOML(imp.Config, imp.AllNotes())
+		if _, err := config.Parse(config.FileName, out); err != nil {
+			t.Fatalf("%s: the conversion is not a valid static.toml: %v\n%s", format, err, out)
+		}
+	})
+}

@@ -43,10 +43,16 @@ func ParseNetlifyTOML(name string, data []byte) (*Imported, error) {
 	if len(data) > config.MaxFileSize {
 		return nil, config.TooLargeError(name, len(data))
 	}
+	if err := config.CheckTOMLDepth(name, data); err != nil {
+		return nil, err
+	}
 	var nc netlifyConfig
 	md, err := toml.Decode(string(data), &nc)
 	if err != nil {
 		return nil, config.SyntaxError(name, err)
+	}
+	if n := len(md.Keys()); n > config.MaxKeys {
+		return nil, &config.Error{File: name, Msg: fmt.Sprintf("the file has %d keys, more than %d", n, config.MaxKeys), Hint: "a configuration this large is a mistake: shorten it"}
 	}
 	for i, l := range lines(data) {
 		if n, what := config.BadChar(l); n > 0 {

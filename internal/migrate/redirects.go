@@ -17,6 +17,10 @@ const RedirectsFile = "_redirects"
 // header line).
 const MaxRuleLine = 4096
 
+// MaxRules is the most rules a _redirects file may hold (Cloudflare Pages
+// allows 2,100; Netlify advises against more than 10,000).
+const MaxRules = 10_000
+
 // Rule is one redirect, rewrite or proxy rule as another host's file writes
 // it, before it is mapped onto static.toml (mapRules). Every format's reader
 // produces Rules, so the mapping, with its notes and refusals, is written
@@ -76,6 +80,10 @@ func ParseRedirects(name string, data []byte) ([]Rule, error) {
 		if r != nil {
 			r.Line = i + 1
 			rules = append(rules, *r)
+		}
+		if len(rules) > MaxRules {
+			return nil, &config.Error{File: name, Pos: config.Position{Line: i + 1, Col: 1}, Msg: fmt.Sprintf("more than %d rules", MaxRules),
+				Hint: "a rule set this large is a mistake: merge rules with * and :placeholders"}
 		}
 	}
 	if len(errs) > 0 {
