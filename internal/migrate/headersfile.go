@@ -147,7 +147,7 @@ func HeadersConfig(file string, blocks []HeaderBlock) *Imported {
 var valuePlaceholder = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)`)
 
 // blockHeaders maps the lines of one block: a name written twice is joined
-// with ", ", a detached name becomes a removal ("").
+// with ", ", a detached name becomes a removal ("") unless the block sets it.
 func (m *mapper) blockHeaders(b HeaderBlock, names []string) ([]config.Header, bool) {
 	var out []config.Header
 	for _, h := range b.Set {
@@ -167,7 +167,11 @@ func (m *mapper) blockHeaders(b HeaderBlock, names []string) ([]config.Header, b
 		out = mergeHeaders(out, []config.Header{{Name: h.Name, Value: h.Value}})
 	}
 	for _, h := range b.Detach {
-		out = mergeHeaders(out, []config.Header{{Name: h.Name}})
+		// "! Name" next to "Name: value" in one block replaces the
+		// inherited value with the block's, as a later table does here.
+		if !slices.ContainsFunc(out, func(x config.Header) bool { return strings.EqualFold(x.Name, h.Name) }) {
+			out = append(out, config.Header{Name: h.Name})
+		}
 	}
 	return out, true
 }

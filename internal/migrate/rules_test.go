@@ -190,3 +190,20 @@ func TestHeadersConfigRefused(t *testing.T) {
 		t.Errorf("kept %#v", imp.Config.HeaderRules)
 	}
 }
+
+// A block that detaches a header and sets it anew replaces the inherited
+// value (2factorauth/2fa.directory's static/_headers does this for its CSP).
+func TestHeadersConfigDetachAndSet(t *testing.T) {
+	blocks, err := ParseHeaders(HeadersFile, []byte("/*\n  Content-Security-Policy: script-src 'self' https://a.example\n\n/about/\n  ! Content-Security-Policy\n  Content-Security-Policy: script-src 'self' https://b.example\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	imp := HeadersConfig(HeadersFile, blocks)
+	want := []config.HeaderRule{
+		{Glob: "/**", Headers: []config.Header{{Name: "Content-Security-Policy", Value: "script-src 'self' https://a.example"}}},
+		{Glob: "/about/", Headers: []config.Header{{Name: "Content-Security-Policy", Value: "script-src 'self' https://b.example"}}},
+	}
+	if !reflect.DeepEqual(imp.Config.HeaderRules, want) {
+		t.Errorf("header rules\n%#v\nwant\n%#v", imp.Config.HeaderRules, want)
+	}
+}
