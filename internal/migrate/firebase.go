@@ -41,6 +41,9 @@ func ParseFirebaseJSON(name string, data []byte) (*Imported, error) {
 	f := h.fields(hosting, key, firebaseHostingKeys, "hosting key")
 	cfg := h.m.out.Config
 	cfg.CleanURLs = f["cleanUrls"] != nil && f["cleanUrls"].b
+	if !cfg.CleanURLs {
+		h.m.note("cleanUrls: without it Firebase serves about.html only at /about.html; clean_urls = false keeps that (this server's default, true, serves it at /about).")
+	}
 	switch v := f["trailingSlash"]; {
 	case v == nil:
 		h.m.note(`trailingSlash: Firebase, without it, redirects only directories to the URL ending in /; here trailing_slash = "auto" does that and also redirects pages that end in / to the URL without.`)

@@ -225,7 +225,7 @@ func (m *mapper) proxy(r Rule, from string, cond config.Conditions) {
 	cfg.Proxies = append(cfg.Proxies, config.Proxy{From: from, To: to, Headers: r.Headers, Conditions: cond})
 	m.out.lines[fmt.Sprintf("proxies[%d]", len(cfg.Proxies))] = r.Line
 	if !r.Force {
-		m.noteOnce("proxy-force", "Proxies (line %d: %s) are tried before the site's files here, as with Netlify's 200!: a file at the same path is no longer served.", r.Line, r.From)
+		m.noteOnce("proxy-force", "Proxies (line %d: %s) are tried before the site's files here (as Netlify's 200! is): a file at the same path is no longer served.", r.Line, r.From)
 	}
 }
 

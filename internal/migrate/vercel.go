@@ -32,6 +32,8 @@ func ParseVercelJSON(name string, data []byte) (*Imported, error) {
 	cfg.CleanURLs = f["cleanUrls"] != nil && f["cleanUrls"].b
 	if cfg.CleanURLs {
 		h.m.note("cleanUrls: /about.html redirects to /about with 301 here (Vercel uses 308).")
+	} else {
+		h.m.note("cleanUrls: without it Vercel serves about.html only at /about.html; clean_urls = false keeps that (this server's default, true, serves it at /about).")
 	}
 	switch v := f["trailingSlash"]; {
 	case v == nil:
