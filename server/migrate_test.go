@@ -203,6 +203,9 @@ func TestMigrateFormatErrors(t *testing.T) {
 	must(t, os.Symlink("/dev/zero", zero))
 	empty := filepath.Join(dir, "empty")
 	must(t, os.MkdirAll(empty, 0o755))
+	done := filepath.Join(dir, "done")
+	must(t, os.MkdirAll(done, 0o755))
+	must(t, os.WriteFile(filepath.Join(done, "static.toml"), []byte(""), 0o644))
 	both := filepath.Join(dir, "both")
 	must(t, os.MkdirAll(both, 0o755))
 	must(t, os.WriteFile(filepath.Join(both, "vercel.json"), []byte("{}"), 0o644))
@@ -219,6 +222,7 @@ func TestMigrateFormatErrors(t *testing.T) {
 		{"link to a device", zero, 1, "vercel.json"},
 		{"nothing to migrate", empty, 2, "holds nothing to migrate"},
 		{"two configurations", both, 2, "holds netlify.toml and vercel.json: pass the one to migrate"},
+		{"already static.toml", done, 2, "already has a static.toml and nothing to migrate"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			stdout, stderr, code := runCLI(t, "migrate", tc.path)
