@@ -27,9 +27,11 @@ func TestConfigConditions(t *testing.T) {
 		"/about -> /home?authorized=:authorized (307) if has header X-Authorized ~ (?<authorized>yes|true)",
 		"/welcome -> /tour (302) if missing cookie seen",
 		"/docs/* -> /manual/:splat (301, only when no file is served there)",
-		"/en/* -> /en/404.html (404)",
+		"/en/* -> /en/404.html (404, when no file matches)",
 		"/pricing -> /beta/pricing.html (200, even over a file) if has cookie beta ~ 1",
-		"/*.html -> /index.html (200)",
+		"/*.html -> /index.html (200, when no file matches)",
+		"/api/* -> http://127.0.0.1:9/ (max body 25MB) if has header X-Beta ~ 1|yes",
+		"404 pages by directory (a miss gets the nearest, else the root's): blog/404.html, en/404.html",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the build log lacks %q:\n%s", want, out)
@@ -92,6 +94,13 @@ func TestConfigConditions(t *testing.T) {
 		// "/.html" is a dotfile's name: never served, whatever rule names it.
 		cfgGet(t, srv, cfgReq{path: "/.html"}, http.StatusNotFound, "CFG-CONDITIONS-ROOT-404")
 		cfgRedirect(t, srv, cfgReq{path: "/tour.html"}, http.StatusMovedPermanently, "/tour") // a real page keeps its clean URL
+	})
+
+	t.Run("proxy", func(t *testing.T) {
+		// Forwarded (the origin is a closed port: 502); without the header
+		// the proxy does not match and the site answers.
+		cfgGet(t, srv, cfgReq{path: "/api/users", header: map[string]string{"X-Beta": "yes"}}, http.StatusBadGateway, "")
+		cfgGet(t, srv, cfgReq{path: "/api/users"}, http.StatusNotFound, "CFG-CONDITIONS-ROOT-404")
 	})
 
 	t.Run("nearest 404 page", func(t *testing.T) {

@@ -117,15 +117,15 @@ func printCheck(w io.Writer, appDir string, m manifest.Manifest, rootDetail stri
 		route("basic auth (realm %q) on %s; users from $%s at launch", a.Realm, paths, a.UsersEnv)
 	}
 	for _, r := range cfg.Redirects {
-		route("redirect %s -> %s (%d)", r.From, r.To, r.Status)
+		route("redirect %s", r.Describe())
 	}
 	for _, pr := range cfg.Proxies {
-		route("proxy %s -> %s (max body %s; no security headers added to its responses)", pr.From, pr.To, pr.MaxBody)
+		route("proxy %s -> %s (max body %s; no security headers added to its responses)%s", pr.From, pr.To, pr.MaxBody, pr.Summary())
 	}
 	route("files from %s (clean_urls = %t, trailing_slash = %q; never: dotfiles except /.well-known/, %s, directory listings)",
 		root, cfg.CleanURLs, cfg.TrailingSlash, strings.Join(m.Hide, ", "))
 	for _, r := range cfg.Rewrites {
-		route("rewrite %s -> %s (200, when no file matches)", r.From, r.To)
+		route("rewrite %s", r.Describe())
 	}
 	if cfg.Fallback != "" {
 		route("fallback /%s (200, for GET and HEAD of paths without an extension that match nothing else)", strings.TrimPrefix(cfg.Fallback, "/"))

@@ -180,6 +180,7 @@ func checkServed(cfg *config.Config, tree *sitefs.Tree, explicitNotFound bool, l
 				"move it out of the protected paths", config.FileName, nf))
 		}
 	}
+	logNearestNotFound(cfg, tree, log)
 	if fb := cfg.Fallback; fb != "" && tree.Files[fb] == nil {
 		errs = append(errs, fmt.Errorf("%s: fallback = %q is never served (%s); point it at a regular file of the root", config.FileName, fb, why(fb)))
 	}
@@ -204,19 +205,19 @@ func logSite(log logger, cfg *config.Config, m manifest.Manifest) {
 		if i == 0 {
 			log.Step("Redirects (first match wins):")
 		}
-		log.Detail("%s -> %s (%d%s)%s", r.From, r.To, r.Status, map[bool]string{false: ", only when no file is served there"}[r.Forced()], r.Conditions)
+		log.Detail("%s", r.Describe())
 	}
 	for i, r := range cfg.Rewrites {
 		if i == 0 {
 			log.Step("Rewrites:")
 		}
-		log.Detail("%s -> %s (%d%s)%s", r.From, r.To, r.StatusCode(), map[bool]string{true: ", even over a file"}[r.Force], r.Conditions)
+		log.Detail("%s", r.Describe())
 	}
 	for i, p := range cfg.Proxies {
 		if i == 0 {
 			log.Step("Proxies (security headers are not added to proxied responses):")
 		}
-		log.Detail("%s -> %s (max body %s)%s", p.From, p.To, p.MaxBody, p.Conditions)
+		log.Detail("%s -> %s (max body %s)%s", p.From, p.To, p.MaxBody, p.Summary())
 	}
 	if a := cfg.BasicAuth; a != nil {
 		paths := "everything except /.well-known/"

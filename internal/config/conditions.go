@@ -142,9 +142,9 @@ func validPlaceholder(s string) bool {
 	return true
 }
 
-// String describes the conditions for the build log, "" when none:
+// Summary describes the conditions for the build log, "" when none:
 // ` if query id=:id, language fr|de, has cookie session`.
-func (c Conditions) String() string {
+func (c Conditions) Summary() string {
 	var parts []string
 	if len(c.Query) > 0 {
 		keys := make([]string, 0, len(c.Query))
@@ -181,4 +181,24 @@ func (c Conditions) String() string {
 		return ""
 	}
 	return " if " + strings.Join(parts, ", ")
+}
+
+// Describe is the redirect as the build log and `static-server check`
+// show it: "/old/* -> /new/:splat (301) if language fr".
+func (r Redirect) Describe() string {
+	shadow := ""
+	if !r.Forced() {
+		shadow = ", only when no file is served there"
+	}
+	return fmt.Sprintf("%s -> %s (%d%s)%s", r.From, r.To, r.Status, shadow, r.Summary())
+}
+
+// Describe is the rewrite as the build log and `static-server check` show
+// it: "/app/* -> /index.html (200, when no file matches)".
+func (r Rewrite) Describe() string {
+	when := "when no file matches"
+	if r.Force {
+		when = "even over a file"
+	}
+	return fmt.Sprintf("%s -> %s (%d, %s)%s", r.From, r.To, r.StatusCode(), when, r.Summary())
 }

@@ -155,3 +155,22 @@ func TestSchemaConditionDefaults(t *testing.T) {
 		}
 	}
 }
+
+func TestDescribeRules(t *testing.T) {
+	cfg, err := Parse(FileName, []byte(conditionsDoc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for got, want := range map[string]string{
+		cfg.Redirects[0].Describe(): "/store -> /blog/:id (301, only when no file is served there) if query id=:id, language fr|de, country FR|BE, " +
+			"has header X-Beta ~ 1|yes, has cookie session, has query preview, missing cookie seen",
+		cfg.Redirects[1].Describe(): "/u -> /users/:who (301) if has cookie user ~ (?P<who>[a-z]+)",
+		cfg.Rewrites[0].Describe():  "/en/* -> /en/404.html (404, when no file matches)",
+		cfg.Rewrites[1].Describe():  "/*.html -> /index.html (200, even over a file)",
+		cfg.Proxies[0].Summary():    " if has host ~ (www\\.)?example\\.com",
+	} {
+		if got != want {
+			t.Errorf("got  %s\nwant %s", got, want)
+		}
+	}
+}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/hardstatic/buildpack/internal/config"
 )
 
 func init() {
@@ -43,10 +45,6 @@ type Match struct {
 	Key   string `json:"key,omitempty"`
 	Value string `json:"value,omitempty"`
 }
-
-// DefaultCountryHeader is the header country conditions read by default
-// (config.DefaultCountryHeader).
-const DefaultCountryHeader = "CF-IPCountry"
 
 // conditions is Conditions compiled; nil holds always.
 type conditions struct {
@@ -121,7 +119,7 @@ func (m Match) compile() (matcher, error) {
 		out.key = http.CanonicalHeaderKey(m.Key)
 	}
 	if m.Value != "" {
-		re, err := regexp.Compile(`^(?:` + m.Value + `)$`)
+		re, err := config.MatchRegexp(m.Value)
 		if err != nil {
 			return matcher{}, fmt.Errorf("condition value %q: %w", m.Value, err)
 		}
@@ -150,7 +148,7 @@ const (
 
 func newRequest(r *http.Request, countryHeader string) *request {
 	if countryHeader == "" {
-		countryHeader = DefaultCountryHeader
+		countryHeader = config.DefaultCountryHeader
 	}
 	return &request{r: r, countryHeader: countryHeader}
 }

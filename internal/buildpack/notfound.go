@@ -1,0 +1,37 @@
+package buildpack
+
+import (
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/hardstatic/buildpack/internal/config"
+	"github.com/hardstatic/buildpack/internal/sitefs"
+	"github.com/hardstatic/buildpack/internal/staticsite"
+)
+
+// logNearestNotFound lists the per-directory 404 pages a miss may get when
+// not_found is not set (the nearest 404.html, decided on the file table).
+// A protected one is shown only to visitors who sent credentials; others
+// get the next page up, so it never shows at a URL basic auth lets anyone
+// reach. (A protected root 404.html fails the build, in checkServed.)
+func logNearestNotFound(cfg *config.Config, tree *sitefs.Tree, log logger) {
+	if !cfg.NearestNotFound {
+		return
+	}
+	var pages []string
+	for name, f := range tree.Files {
+		if path.Base(name) != staticsite.NotFoundName || name == staticsite.NotFoundName {
+			continue
+		}
+		if f.Protected {
+			name += " (protected: only for visitors who sent credentials)"
+		}
+		pages = append(pages, name)
+	}
+	if len(pages) == 0 {
+		return
+	}
+	slices.Sort(pages)
+	log.Step("404 pages by directory (a miss gets the nearest, else the root's): %s", strings.Join(pages, ", "))
+}
