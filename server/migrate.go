@@ -58,8 +58,7 @@ as a comment at the top of the output: review them before deploying.`,
 			if err := writeOutput(output, res.toml, force); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s from %s: review the %d notes at its top; static.toml takes precedence over %s, so delete %s once you are done\n",
-				output, res.source, res.notes, res.source, res.source)
+			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s from %s: review the %d notes at its top; %s\n", output, res.source, res.notes, afterward(res.source))
 			return nil
 		},
 	}
@@ -123,6 +122,21 @@ func convertPath(input string) (*converted, error) {
 		}
 	}
 	return &converted{toml: out, source: source, notes: len(notes), refused: refused}, nil
+}
+
+// afterward says what to do with the migrated file once static.toml is
+// written.
+func afterward(source string) string {
+	base := filepath.Base(source)
+	switch base {
+	case config.StaticJSONName:
+		return fmt.Sprintf("static.toml takes precedence over %s, so delete %s once you are done", base, source)
+	case migrate.RedirectsFile, migrate.HeadersFile:
+		return fmt.Sprintf("the build also reads %s from the site root, so delete %s once you are done, or its rules apply twice", base, source)
+	case migrate.NetlifyTOML, migrate.VercelJSON, migrate.FirebaseJSON:
+		return fmt.Sprintf("this buildpack does not read %s: keep it only for the other platform", base)
+	}
+	return "the site root's _redirects and _headers stay: the build reads them"
 }
 
 // hardenedNote is the first difference for a site from any other host.

@@ -237,3 +237,20 @@ func TestMigrateFormatErrors(t *testing.T) {
 func flat(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n#    ", " ")), " ")
 }
+
+// -o says what to do with the file migrated.
+func TestMigrateOutputAdvice(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ in, want string }{
+		{filepath.Join(fixtureDir("fmt-netlify"), "public", "_redirects"), "the build also reads _redirects from the site root, so delete"},
+		{filepath.Join(fixtureDir("fmt-vercel"), "vercel.json"), "this buildpack does not read vercel.json"},
+		{fixtureJSON, "static.toml takes precedence over static.json"},
+		{fixtureDir("fmt-netlify"), "the site root's _redirects and _headers stay"},
+	} {
+		out := filepath.Join(dir, filepath.Base(tc.in)+".toml")
+		_, stderr, code := runCLI(t, "migrate", tc.in, "-o", out)
+		if code != 0 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%s: exit %d, %q, want %q", tc.in, code, stderr, tc.want)
+		}
+	}
+}
