@@ -107,6 +107,7 @@ func planSite(appDir, rootOverride string, log logger) (manifest.Manifest, *site
 		return manifest.Manifest{}, nil, err
 	}
 	log.Step("Root: %s (%s)", root.Display(), root.Reason)
+	warnOtherHosts(appDir, loaded.Source, log)
 	if err := loadRootRules(cfg, abs, log); err != nil {
 		return manifest.Manifest{}, nil, err
 	}

@@ -1,6 +1,8 @@
 package buildpack
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/hardstatic/buildpack/internal/config"
@@ -22,4 +24,18 @@ func loadRootRules(cfg *config.Config, abs string, log logger) error {
 		log.Warn("%s", n)
 	}
 	return nil
+}
+
+// warnOtherHosts names the other hosts' configuration files of the app that
+// the build does not read, unless a static.toml says how the site is
+// served: their rules would otherwise be dropped without a word.
+func warnOtherHosts(appDir, source string, log logger) {
+	if source == config.FileName {
+		return
+	}
+	for _, name := range []string{migrate.NetlifyTOML, migrate.VercelJSON, migrate.FirebaseJSON} {
+		if _, err := os.Lstat(filepath.Join(appDir, name)); err == nil {
+			log.Warn("%s is not read by this buildpack: none of its rules apply. `static-server migrate %s` prints the equivalent %s to commit", name, name, config.FileName)
+		}
+	}
 }
