@@ -296,9 +296,12 @@ func (m *mapper) relocate(err error) error {
 		line = m.out.lines[sub[1]]
 		key = sub[2]
 	} else {
+		// The longest glob that names the key: "headers./**.jpg.X" is
+		// the table "/**.jpg", not "/**".
+		best := ""
 		for k, l := range m.out.lines {
-			if strings.HasPrefix(k, "headers.") && (ce.Key == k || strings.HasPrefix(ce.Key, k+".")) {
-				line, key = l, strings.TrimPrefix(strings.TrimPrefix(ce.Key, k), ".")
+			if strings.HasPrefix(k, "headers.") && (ce.Key == k || strings.HasPrefix(ce.Key, k+".")) && len(k) > len(best) {
+				best, line, key = k, l, strings.TrimPrefix(strings.TrimPrefix(ce.Key, k), ".")
 			}
 		}
 	}

@@ -207,3 +207,22 @@ func TestHeadersConfigDetachAndSet(t *testing.T) {
 		t.Errorf("header rules\n%#v\nwant\n%#v", imp.Config.HeaderRules, want)
 	}
 }
+
+// A problem found by static.toml's validators names the line of the rule
+// it comes from: the longest glob that names the key.
+func TestRelocate(t *testing.T) {
+	m := newMapper(HeadersFile)
+	m.out.lines = map[string]int{"headers./**": 1, "headers./**.jpg": 4, "redirects[2]": 9}
+	for _, tc := range []struct {
+		key  string
+		want string
+	}{
+		{"headers./**.jpg.X-A", "_headers:4:1: X-A: bad"},
+		{"headers./**.X-A", "_headers:1:1: X-A: bad"},
+		{"redirects[2].to", "_headers:9:1: to: bad"},
+	} {
+		if got := m.relocate(&config.Error{File: config.FileName, Key: tc.key, Msg: "bad"}).Error(); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.key, got, tc.want)
+		}
+	}
+}
