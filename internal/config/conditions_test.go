@@ -102,6 +102,8 @@ func TestConditionErrors(t *testing.T) {
 		{"[[proxies]]\nfrom = \"/*.json\"\nto = \"https://x.example/\"", `key "proxies[1].from": "/*.json": a proxy forwards the rest of the path`},
 		{"[[proxies]]\nfrom = \"/api/*\"\nto = \"https://x.example/\"\ncountry = [\"xyz\"]", `key "proxies[1].country": "xyz" is not a two-letter`},
 		{"[[rewrites]]\nfrom = \"/a*/b\"\nto = \"/b\"", `* may only stand in the last segment`},
+		{"[[redirects]]\nfrom = \"/:sub\"\nto = \"https://:sub.example.com/\"", `key "redirects[1].to": "https://:sub.example.com/" takes a placeholder in its host`},
+		{"[[redirects]]\nfrom = \"/a\"\nto = \"https://x.example:8443/:who\"\nhas = [ { type = \"host\", value = \"(?P<who>.*)\" } ]\n[[redirects]]\nfrom = \"/b/:h\"\nto = \"http://a.:h/\"", `key "redirects[2].to": "http://a.:h/" takes a placeholder in its host`},
 		{rule + "has = [ { type = \"cookie\", key = \"a\", vaule = \"x\" } ]", `key "redirects[1].has.vaule": unknown key (did you mean "value"?)`},
 	}
 	for _, tt := range tests {
@@ -109,6 +111,10 @@ func TestConditionErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Parse(%q) = %v\nwant %q", tt.src, err, tt.want)
 		}
+	}
+	// A port is no placeholder.
+	if _, err := Parse(FileName, []byte("[[redirects]]\nfrom = \"/a/*\"\nto = \"https://x.example:8443/:splat\"\n")); err != nil {
+		t.Errorf("a port in to: %v", err)
 	}
 	// A redirect to its own path is no loop when a condition decides.
 	if _, err := Parse(FileName, []byte("[[redirects]]\nfrom = \"/a\"\nto = \"/a\"\nmissing = [ { type = \"cookie\", key = \"seen\" } ]\n")); err != nil {

@@ -153,7 +153,34 @@ func (c *Config) checkRedirects(p *problems) {
 			p.add(At(base, "to"), fmt.Sprintf("%q is neither a path nor an http(s) URL", r.To), `start it with / or https://`)
 		}
 		checkPlaceholders(p, At(base, "to"), route, names, r.To)
+		if hostPlaceholder(authority(r.To)) {
+			p.add(At(base, "to"), fmt.Sprintf("%q takes a placeholder in its host: a captured value could name any site", r.To),
+				"write the host literally (or with ${VAR}); placeholders belong in the path")
+		}
 	}
+}
+
+// authority is the host[:port] part of an absolute http(s) URL, "" for a
+// path.
+func authority(target string) string {
+	_, rest, ok := strings.Cut(target, "://")
+	if !ok || !strings.HasPrefix(target, "http") {
+		return ""
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	host, _, _ = strings.Cut(host, "?")
+	return host
+}
+
+// hostPlaceholder reports whether a host[:port] holds a :name (a port is
+// digits only).
+func hostPlaceholder(host string) bool {
+	for _, part := range strings.Split(host, ":")[1:] {
+		if n := strings.TrimLeft(part, "0123456789"); n != "" && IsBareKeyChar(n[0]) && n[0] != '-' {
+			return true
+		}
+	}
+	return false
 }
 
 // RewriteStatuses are the statuses a rewrite may answer with.

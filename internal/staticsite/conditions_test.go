@@ -384,3 +384,40 @@ func FuzzRuleMatcher(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPreferredLanguages: whatever the header, every preferred tag is a
+// valid lower-case language tag written in it with a q-value above 0, and
+// no other language is written with a higher one.
+func FuzzPreferredLanguages(f *testing.F) {
+	f.Add(chromeFrench)
+	f.Add(firefoxGerman)
+	f.Add("fr;q=0, en;q=0.000, de;q=1.000, *")
+	f.Fuzz(func(t *testing.T, header string) {
+		best := map[string]int{} // tag -> its highest q, for the entries read
+		top, entries := 0, 0
+		for elem := range strings.SplitSeq(header, ",") {
+			name, params, _ := strings.Cut(elem, ";")
+			name = strings.ToLower(strings.TrimSpace(name))
+			if name == "" || entries >= maxLanguageEntries {
+				continue
+			}
+			if entries++; name == "*" || !languageTag(name) {
+				continue
+			}
+			q := 1000
+			if params != "" {
+				q = parseQ(params)
+			}
+			best[name] = max(best[name], q)
+			top = max(top, q)
+		}
+		for _, tag := range preferredLanguages([]string{header}) {
+			if tag != strings.ToLower(tag) || !languageTag(tag) {
+				t.Fatalf("%q gives the tag %q", header, tag)
+			}
+			if q := best[tag]; q <= 0 || q < top {
+				t.Fatalf("%q: %q (q %d) is preferred, but another language has q %d", header, tag, q, top)
+			}
+		}
+	})
+}
