@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -12,8 +11,6 @@ import (
 
 	"github.com/hardstatic/buildpack/internal/buildpack"
 	"github.com/hardstatic/buildpack/internal/config"
-	"github.com/hardstatic/buildpack/internal/manifest"
-	"github.com/hardstatic/buildpack/internal/policy"
 )
 
 // checkCmd validates an app's configuration the way the build does and
@@ -43,15 +40,15 @@ Exit status: 0 the configuration is valid, 1 it is not (the error says where and
 			if err != nil {
 				return err
 			}
-			var plan bytes.Buffer
-			m, err := buildpack.PlanSite(abs, os.Getenv(buildpack.RootEnv), &plan)
+			opts := buildpack.Options{AppDir: abs, RootOverride: os.Getenv(buildpack.RootEnv)}
 			if verbose {
-				_, _ = cmd.ErrOrStderr().Write(plan.Bytes())
+				opts.Log = cmd.ErrOrStderr()
 			}
+			plan, err := buildpack.NewPlan(opts)
 			if err != nil {
 				return err
 			}
-			return printCheck(cmd.OutOrStdout(), abs, m, planLine(plan.String(), "Root: "))
+			return printCheck(cmd.OutOrStdout(), plan)
 		},
 	}
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "also print the build's log of the plan (on stderr)")
@@ -59,113 +56,90 @@ Exit status: 0 the configuration is valid, 1 it is not (the error says where and
 	return cmd
 }
 
-// planLine is the first line of the build's log that starts with prefix,
-// without it, or "".
-func planLine(log, prefix string) string {
-	for line := range strings.SplitSeq(log, "\n") {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), prefix); ok {
-			return rest
-		}
-	}
-	return ""
-}
-
-// printCheck prints the plan; rootDetail is the build's description of the
-// root, when known.
-func printCheck(w io.Writer, appDir string, m manifest.Manifest, rootDetail string) error {
-	cfg := m.Config
-	if cfg == nil {
-		cfg = config.Default()
-	}
+// printCheck prints the plan: the configuration and root, then the plan's
+// summary.
+func printCheck(w io.Writer, plan *buildpack.Plan) error {
 	p := &printer{w: w}
-	switch {
-	case fileExists(filepath.Join(appDir, config.FileName)):
+	switch plan.Source {
+	case config.FileName:
 		p.line("Config: %s is valid", config.FileName)
-	case fileExists(filepath.Join(appDir, config.StaticJSONName)):
+	case config.StaticJSONName:
 		p.line("Config: %s (Heroku's format) is valid; `static-server migrate` prints the equivalent %s", config.StaticJSONName, config.FileName)
 	default:
 		p.line("Config: none (no %s: the hardened defaults)", config.FileName)
 	}
-	root := m.Root + "/"
-	if m.Root == "." || m.Root == "" {
-		root = "the app directory"
-	}
-	if rootDetail != "" {
-		p.line("Root: %s", rootDetail)
-	} else {
-		p.line("Root: %s", root)
-	}
+	p.line("Root: %s", plan.RootDetail())
+	s := plan.Summary()
+	p.routes(s.Routes)
+	p.headerRules(s.HeaderRules)
+	p.verdicts(s)
+	return p.err
+}
 
+// routes lists the routes, numbered, in the order a request meets them.
+func (p *printer) routes(routes []buildpack.Route) {
 	p.line("")
 	p.line("Routes, in the order a request meets them:")
-	n := 0
-	route := func(format string, args ...any) {
-		n++
-		p.line("  %2d. %s", n, fmt.Sprintf(format, args...))
+	for i, r := range routes {
+		p.line("  %2d. %s", i+1, routeLine(r))
 	}
-	if cfg.HTTPSOnly {
-		route("https_only: a request marked X-Forwarded-Proto: http -> the same URL on https (301)")
-	}
-	if cfg.CanonicalHost != "" {
-		route("canonical_host: any other host -> %s, same path and query (301)", cfg.CanonicalHost)
-	}
-	if a := cfg.BasicAuth; a != nil {
-		paths := "everything except /.well-known/"
-		if len(a.Paths) > 0 {
-			paths = strings.Join(a.Paths, ", ")
-		}
-		route("basic auth (realm %q) on %s; users from $%s at launch", a.Realm, paths, a.UsersEnv)
-	}
-	for _, r := range cfg.Redirects {
-		route("redirect %s", r.Describe())
-	}
-	for _, pr := range cfg.Proxies {
-		route("proxy %s -> %s (max body %s; no security headers added to its responses)%s", pr.From, pr.To, pr.MaxBody, pr.Summary())
-	}
-	route("files from %s (clean_urls = %t, trailing_slash = %q; never: dotfiles except /.well-known/, %s, directory listings)",
-		root, cfg.CleanURLs, cfg.TrailingSlash, strings.Join(m.Hide, ", "))
-	for _, r := range cfg.Rewrites {
-		route("rewrite %s", r.Describe())
-	}
-	if cfg.Fallback != "" {
-		route("fallback /%s (200, for GET and HEAD of paths without an extension that match nothing else)", strings.TrimPrefix(cfg.Fallback, "/"))
-	}
-	if cfg.NotFound != "" {
-		route("not found: %s (404)", cfg.NotFound)
-	} else {
-		route("not found: a plain 404 (add 404.html to the root for a custom page)")
-	}
+}
 
+func routeLine(r buildpack.Route) string {
+	switch r.Kind {
+	case buildpack.RouteHTTPS:
+		return "https_only: a request marked X-Forwarded-Proto: http -> the same URL on https (301)"
+	case buildpack.RouteCanonicalHost:
+		return fmt.Sprintf("canonical_host: any other host -> %s, same path and query (301)", r.To)
+	case buildpack.RouteBasicAuth:
+		return fmt.Sprintf("basic auth (realm %q) on %s; users from $%s at launch", r.Realm, r.Protected(), r.UsersEnv)
+	case buildpack.RouteRedirect:
+		return "redirect " + r.Rule
+	case buildpack.RouteProxy:
+		return fmt.Sprintf("proxy %s -> %s (max body %s; no security headers added to its responses)%s", r.From, r.To, r.MaxBody, r.Conditions)
+	case buildpack.RouteFiles:
+		return fmt.Sprintf("files from %s (clean_urls = %t, trailing_slash = %q; never: dotfiles except /.well-known/, %s, directory listings)",
+			r.Root, r.CleanURLs, r.TrailingSlash, strings.Join(r.Hide, ", "))
+	case buildpack.RouteRewrite:
+		return "rewrite " + r.Rule
+	case buildpack.RouteFallback:
+		return fmt.Sprintf("fallback /%s (200, for GET and HEAD of paths without an extension that match nothing else)", strings.TrimPrefix(r.To, "/"))
+	case buildpack.RouteNotFound:
+		if r.To != "" {
+			return fmt.Sprintf("not found: %s (404)", r.To)
+		}
+		return "not found: a plain 404 (add 404.html to the root for a custom page)"
+	}
+	return fmt.Sprintf("route of kind %d", r.Kind)
+}
+
+// headerRules lists the [headers."glob"] tables.
+func (p *printer) headerRules(rules []config.HeaderRule) {
 	p.line("")
-	if len(cfg.HeaderRules) == 0 {
+	if len(rules) == 0 {
 		p.line("Headers by path: none (every response gets the headers below)")
-	} else {
-		p.line("Headers by path (over the headers below; every matching rule applies, in order):")
-		for _, rule := range cfg.HeaderRules {
-			p.line("  %s", rule.Glob)
-			for _, h := range rule.Headers {
-				if h.Value == "" {
-					p.line("    %s: (removed)", h.Name)
-				} else {
-					p.line("    %s: %s", h.Name, h.Value)
-				}
-			}
+		return
+	}
+	p.line("Headers by path (over the headers below; every matching rule applies, in order):")
+	for _, rule := range rules {
+		p.line("  %s", rule.Glob)
+		for _, h := range rule.Headers {
+			p.line("    %s: %s", h.Name, buildpack.HeaderValue(h))
 		}
 	}
+}
 
+// verdicts judges the site-wide security headers, then those each header
+// rule changes.
+func (p *printer) verdicts(s buildpack.Summary) {
 	p.line("")
 	p.line("Security headers (as graded by the Mozilla HTTP Observatory):")
-	for _, v := range policy.Verdicts(m.Headers) {
+	for _, v := range s.Site {
 		p.line("  %-7s %s: %s", v.Grade, v.Header, v.Note)
 	}
-	for _, rule := range cfg.HeaderRules {
-		for _, v := range policy.Verdicts(overlay(m.Headers, rule.Headers)) {
-			if touches(rule.Headers, v.Header) {
-				p.line("  %-7s %s on %s: %s", v.Grade, v.Header, rule.Glob, v.Note)
-			}
-		}
+	for _, v := range s.ByRule {
+		p.line("  %-7s %s on %s: %s", v.Grade, v.Header, v.Glob, v.Note)
 	}
-	return p.err
 }
 
 type printer struct {
@@ -177,28 +151,4 @@ func (p *printer) line(format string, args ...any) {
 	if p.err == nil {
 		_, p.err = fmt.Fprintf(p.w, format+"\n", args...)
 	}
-}
-
-func fileExists(p string) bool {
-	info, err := os.Stat(p)
-	return err == nil && info.Mode().IsRegular()
-}
-
-// overlay applies a header rule over the site-wide headers.
-func overlay(base []policy.Header, rule []config.Header) []policy.Header {
-	set := make([]policy.Header, len(rule))
-	for i, h := range rule {
-		set[i] = policy.Header(h)
-	}
-	return policy.Overlay(base, set)
-}
-
-func touches(rule []config.Header, name string) bool {
-	for _, h := range rule {
-		if strings.EqualFold(h.Name, name) ||
-			(name == "X-Frame-Options" && strings.EqualFold(h.Name, "Content-Security-Policy")) {
-			return true
-		}
-	}
-	return false
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/hardstatic/buildpack/internal/buildpack"
 	"github.com/hardstatic/buildpack/internal/launch"
-	"github.com/hardstatic/buildpack/internal/manifest"
 )
 
 // appDirArg checks the optional DIR argument of serve and check: an app
@@ -48,36 +47,28 @@ func usageFlagErrors(cmd *cobra.Command) {
 	})
 }
 
-// previewConfig plans dir as the build would (buildpack.PlanSite: config,
+// previewConfig plans dir as the build would (buildpack.NewPlan: config,
 // root, file checks, headers; the plan's log goes to log) and returns the
-// Caddy configuration to serve it on port, made by the same code as at
-// launch. canonical_host is left out: it would send the browser away from
-// localhost. The author's files are not changed.
+// Caddy configuration to serve its manifest on port, made by the same code
+// as at launch. canonical_host is left out: it would send the browser away
+// from localhost. The author's files are not changed.
 func previewConfig(dir, port string, log io.Writer) ([]byte, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
-	m, err := buildpack.PlanSite(abs, os.Getenv(buildpack.RootEnv), log)
+	plan, err := buildpack.NewPlan(buildpack.Options{AppDir: abs, RootOverride: os.Getenv(buildpack.RootEnv), Log: log})
 	if err != nil {
 		return nil, err
 	}
-	if m.Config != nil && m.Config.CanonicalHost != "" {
-		fmt.Fprintf(log, "  Preview: canonical_host = %q is not applied (it would redirect away from localhost)\n", m.Config.CanonicalHost)
-		m.Config.CanonicalHost = ""
+	m := plan.Manifest
+	if host := m.Config.CanonicalHost; host != "" {
+		fmt.Fprintf(log, "  Preview: canonical_host = %q is not applied (it would redirect away from localhost)\n", host)
+		local := *m.Config
+		local.CanonicalHost = ""
+		m.Config = &local
 	}
-	// The launch path reads the manifest from a file: write it to a
-	// temporary directory, outside the app.
-	tmp, err := os.MkdirTemp("", "static-server-preview-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp) //nolint:errcheck // best effort
-	file, err := manifest.Write(tmp, m)
-	if err != nil {
-		return nil, err
-	}
-	return launch.Config(file, port, abs)
+	return launch.CaddyJSON(m, port, abs, launch.Process())
 }
 
 // previewURL is where a browser on this machine reaches the preview.

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -69,24 +68,6 @@ func TestServeWithCaddy(t *testing.T) {
 	}
 }
 
-func TestLaunchConfigErrors(t *testing.T) {
-	app := t.TempDir()
-	file, err := manifest.Write(app, manifest.Manifest{Root: "public"})
-	must(t, err)
-	for _, tc := range []struct{ manifest, port, want string }{
-		{"", "8080", "no site manifest"},
-		{file, "http", `PORT="http" is not a port number`},
-		{file, "70000", "not a port number"},
-		{file, "8080", "site root"},
-		{filepath.Join(app, "nope.json"), "8080", "reading the site manifest"},
-	} {
-		_, err := launch.Config(tc.manifest, tc.port, app)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("launch.Config(%q, %q) = %v, want %q", tc.manifest, tc.port, err, tc.want)
-		}
-	}
-}
-
 func notFound(page string) *config.Config {
 	c := config.Default()
 	c.NotFound = page
@@ -98,52 +79,6 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
-	}
-}
-
-func TestLaunchVarsAndBasicAuth(t *testing.T) {
-	app := t.TempDir()
-	must(t, os.MkdirAll(filepath.Join(app, "public"), 0o755))
-	cfg, err := config.Parse(config.FileName, []byte("canonical_host = \"${SITE_HOST}\"\n[basic_auth]\n"))
-	must(t, err)
-	file, err := manifest.Write(app, manifest.Manifest{Root: "public", Headers: policy.Defaults(), Config: cfg})
-	must(t, err)
-
-	t.Setenv("SITE_HOST", "")
-	os.Unsetenv("SITE_HOST") //nolint:errcheck
-	_, err = launch.Config(file, "8080", app)
-	if err == nil || !strings.Contains(err.Error(), "static.toml key canonical_host: environment variable SITE_HOST is not set") {
-		t.Fatalf("missing variable: %v", err)
-	}
-	t.Setenv("SITE_HOST", "www.example.com")
-	t.Setenv("BASIC_AUTH_USERS", "")
-	_, err = launch.Config(file, "8080", app)
-	if err == nil || !strings.Contains(err.Error(), "BASIC_AUTH_USERS is not set") {
-		t.Fatalf("missing users: %v", err)
-	}
-	t.Setenv("BASIC_AUTH_USERS", "alice:secret")
-	_, err = launch.Config(file, "8080", app)
-	if err == nil || !strings.Contains(err.Error(), `user "alice": the password is not a bcrypt hash`) {
-		t.Fatalf("plain-text password: %v", err)
-	}
-	// A cost that would pin a core on every wrong password stops the server.
-	t.Setenv("BASIC_AUTH_USERS", "alice:$2a$31$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW")
-	_, err = launch.Config(file, "8080", app)
-	if err == nil || !strings.Contains(err.Error(), `BASIC_AUTH_USERS: user "alice": the bcrypt cost 31 is over 12`) {
-		t.Fatalf("cost 31: %v", err)
-	}
-	t.Setenv("BASIC_AUTH_USERS", "alice:$2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW\nbob:$2y$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW")
-	out, err := launch.Config(file, "8080", app)
-	must(t, err)
-	if !strings.Contains(string(out), `"username": "bob"`) || !strings.Contains(string(out), "www.example.com") || !strings.Contains(string(out), "static_basic_auth") {
-		t.Fatalf("config lacks users or host:\n%s", out)
-	}
-	t.Setenv("BASIC_AUTH_USERS", "")
-	t.Setenv("BASIC_AUTH_DISABLED", "true")
-	out, err = launch.Config(file, "8080", app)
-	must(t, err)
-	if strings.Contains(string(out), "static_basic_auth") {
-		t.Fatal("BASIC_AUTH_DISABLED=true left basic auth on")
 	}
 }
 

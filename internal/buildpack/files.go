@@ -19,9 +19,9 @@ import (
 const variantsLayerName = "compressed"
 
 // contributeFiles analyses the site root, keeps the compressed variants in a
-// cached launch layer and writes the file table into the site layer, whose
-// launch environment points the server at it.
-func contributeFiles(ctx libcnb.BuildContext, m manifest.Manifest, tree *sitefs.Tree, siteLayer *libcnb.Layer, log logger) (libcnb.Layer, error) {
+// cached launch layer and writes the file table into the site layer; m
+// names the table for the server.
+func contributeFiles(ctx libcnb.BuildContext, m *manifest.Manifest, tree *sitefs.Tree, siteLayer *libcnb.Layer, log logger) (libcnb.Layer, error) {
 	layer, err := ctx.Layers.Layer(variantsLayerName)
 	if err != nil {
 		return libcnb.Layer{}, err
@@ -44,7 +44,8 @@ func contributeFiles(ctx libcnb.BuildContext, m manifest.Manifest, tree *sitefs.
 	if err := table.Write(file, t); err != nil {
 		return libcnb.Layer{}, fmt.Errorf("writing the file table: %w", err)
 	}
-	siteLayer.LaunchEnvironment.Override(table.EnvVar, file)
+	m.FilesIndex = file
+	m.Files = &manifest.Files{Count: st.Files, Bytes: st.Bytes, Summary: st.Summary()}
 
 	log.Step("Files: %s", st.Summary())
 	if st.Reused > 0 && st.New == 0 {

@@ -17,12 +17,12 @@ const SRIEnv = "BP_STATIC_SRI"
 const maxListed = 20
 
 // hardenRoot logs what the walk left out (likely secrets, links that are
-// never served) and, unless only planning, adds integrity attributes to the
+// never served) and, when it may change files, adds integrity attributes to the
 // site's own scripts and stylesheets. Neither fails the build: it returns
 // the likely secrets whose names the server would otherwise have served,
 // which the walk already left out, for the manifest's list of hidden names.
-func hardenRoot(abs string, cfg *config.Config, tree *sitefs.Tree, log logger) []string {
-	if !log.planOnly { // PlanSite (static-server check, serve DIR) changes no file of the author's
+func hardenRoot(abs string, cfg *config.Config, tree *sitefs.Tree, changeFiles bool, log logger) []string {
+	if changeFiles { // static-server check and serve DIR change no file of the author's
 		addSRI(abs, cfg, tree, log)
 	}
 	logLinks(tree, log)

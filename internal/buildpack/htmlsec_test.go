@@ -32,7 +32,7 @@ func TestHardenRootLogs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hidden := hardenRoot(root, config.Default(), tree, logger{w: &out, debug: true})
+	hidden := hardenRoot(root, config.Default(), tree, true, logger{w: &out, debug: true})
 	log := out.String()
 	if strings.Join(hidden, ",") != "deploy/id_rsa" {
 		t.Errorf("hidden = %v, want the private key the server would have sent", hidden)
@@ -53,7 +53,7 @@ func TestHardenRootLogs(t *testing.T) {
 
 	out.Reset()
 	t.Setenv(SRIEnv, "false")
-	hardenRoot(root, config.Default(), tree, logger{w: &out})
+	hardenRoot(root, config.Default(), tree, true, logger{w: &out})
 	if !strings.Contains(out.String(), "Subresource Integrity: off (sri = false in static.toml, or BP_STATIC_SRI=false)") {
 		t.Errorf("BP_STATIC_SRI=false: %s", out.String())
 	}

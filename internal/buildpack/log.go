@@ -14,8 +14,8 @@ import (
 type logger struct {
 	w     io.Writer
 	debug bool
-	// planOnly is set by PlanSite: plan what is served, change no file.
-	planOnly bool
+	// warnings, when set, collects each warning's text (a plan's).
+	warnings *[]string
 }
 
 func (l logger) Title(format string, args ...any) { l.line(0, format, args...) }
@@ -32,7 +32,12 @@ func (l logger) Debug(format string, args ...any) {
 }
 
 // Warn writes a visible warning.
-func (l logger) Warn(format string, args ...any) { l.line(1, "WARNING: "+format, args...) }
+func (l logger) Warn(format string, args ...any) {
+	if l.warnings != nil {
+		*l.warnings = append(*l.warnings, l.format(format, args...))
+	}
+	l.line(1, "WARNING: "+format, args...)
+}
 
 // Timed runs f and logs its duration as a step detail.
 func (l logger) Timed(what string, f func() error) error {
@@ -46,14 +51,18 @@ func (l logger) Timed(what string, f func() error) error {
 
 func (l logger) line(depth int, format string, args ...any) {
 	indent := strings.Repeat("  ", depth)
+	for part := range strings.SplitSeq(l.format(format, args...), "\n") {
+		_, _ = fmt.Fprintln(l.w, indent+part)
+	}
+}
+
+// format formats a line with every argument escaped.
+func (l logger) format(format string, args ...any) string {
 	safe := make([]any, len(args))
 	for i, a := range args {
 		safe[i] = escapeArg(a)
 	}
-	text := fmt.Sprintf(format, safe...)
-	for part := range strings.SplitSeq(text, "\n") {
-		_, _ = fmt.Fprintln(l.w, indent+part)
-	}
+	return fmt.Sprintf(format, safe...)
 }
 
 // block is text the logger prints over several lines as it is: text the

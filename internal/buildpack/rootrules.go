@@ -9,13 +9,13 @@ import (
 	"github.com/hardstatic/buildpack/internal/migrate"
 )
 
-// loadRootRules adds the rules of the root's _redirects and _headers
-// (Netlify / Cloudflare Pages) to cfg, ahead of static.toml's, and logs
+// loadRootRules returns cfg with the rules of the root's _redirects and
+// _headers (Netlify / Cloudflare Pages) ahead of static.toml's, and logs
 // them as static.toml. A rule that cannot be honoured fails the build.
-func loadRootRules(cfg *config.Config, abs string, log logger) error {
-	rules, err := migrate.LoadRootFiles(cfg, abs)
+func loadRootRules(cfg *config.Config, abs string, log logger) (*config.Config, error) {
+	cfg, rules, err := migrate.LoadRootFiles(cfg, abs)
 	if err != nil || rules == nil {
-		return err
+		return cfg, err
 	}
 	log.Step("Rules: %s in the root, applied before %s's (never served). Their %s equivalent:",
 		strings.Join(rules.Files, " and "), config.FileName, config.FileName)
@@ -23,7 +23,7 @@ func loadRootRules(cfg *config.Config, abs string, log logger) error {
 	for _, n := range rules.Notes {
 		log.Warn("%s", n)
 	}
-	return nil
+	return cfg, nil
 }
 
 // warnOtherHosts names the other hosts' configuration files of the app that

@@ -26,10 +26,11 @@ func TestPlanOtherHostsFiles(t *testing.T) {
 	write("public/_redirects", "/old /new 302\n")
 	write("vercel.json", `{"cleanUrls": true}`)
 	var log bytes.Buffer
-	m, err := PlanSite(app, "", &log)
+	p, err := NewPlan(Options{AppDir: app, Log: &log})
 	if err != nil {
 		t.Fatal(err)
 	}
+	m := p.Manifest
 	out := log.String()
 	for _, want := range []string{
 		"WARNING: vercel.json is not read by this buildpack: none of its rules apply. `static-server migrate vercel.json` prints the equivalent static.toml",
@@ -43,10 +44,13 @@ func TestPlanOtherHostsFiles(t *testing.T) {
 	if len(m.Config.Redirects) != 1 || m.Config.Redirects[0].To != "/new" || !strings.Contains(strings.Join(m.Hide, " "), "_redirects") {
 		t.Errorf("manifest redirects %+v, hide %v", m.Config.Redirects, m.Hide)
 	}
+	if !strings.Contains(strings.Join(p.Warnings, "\n"), "vercel.json is not read by this buildpack") {
+		t.Errorf("plan warnings %q", p.Warnings)
+	}
 
 	write("static.toml", "")
 	log.Reset()
-	if _, err := PlanSite(app, "", &log); err != nil {
+	if _, err := NewPlan(Options{AppDir: app, Log: &log}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(log.String(), "vercel.json is not read") {
@@ -54,7 +58,7 @@ func TestPlanOtherHostsFiles(t *testing.T) {
 	}
 
 	write("public/_redirects", "/old /new 302\n/x /y 302 Role=admin\n")
-	if _, err := PlanSite(app, "", &log); err == nil || !strings.Contains(err.Error(), "_redirects:2:1: Role=") {
+	if _, err := NewPlan(Options{AppDir: app, Log: &log}); err == nil || !strings.Contains(err.Error(), "_redirects:2:1: Role=") {
 		t.Errorf("a refused rule: %v", err)
 	}
 }

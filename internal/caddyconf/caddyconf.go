@@ -40,6 +40,13 @@ type Site struct {
 	// Headers are the site-wide response headers (the hardened defaults
 	// with the author's CSP), in order.
 	Headers []policy.Header
+	// PolicyHeader names the header among Headers that carries the site's
+	// Content-Security-Policy (manifest.Manifest.PolicyHeader);
+	// PagePolicies are sent under it.
+	PolicyHeader string
+	// FilesIndex is the absolute path of the build's file table; "": none
+	// (the handler walks the root when it starts).
+	FilesIndex string
 	// Config is the author's configuration with ${VAR} already resolved and
 	// NotFound set to the 404 page relative to Root (or empty).
 	Config *config.Config
@@ -274,10 +281,10 @@ func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 		"rewrites":       rewrites,
 		"fallback":       strings.TrimPrefix(cfg.Fallback, "/"),
 		"page_policies":  site.PagePolicies,
-		"policy_header":  policyHeader(site.Headers),
+		"policy_header":  site.PolicyHeader,
 		// The build's file table (ETags, Cache-Control, precompressed
-		// variants), from the site layer's launch environment.
-		"files_index": "{env.STATIC_FILES_INDEX}",
+		// variants), named by the manifest.
+		"files_index": site.FilesIndex,
 		"auth":        auth,
 	}}})
 	siteConditions(routes[len(routes)-1]["handle"].([]obj)[0], cfg, rewriteCountry)
@@ -315,16 +322,12 @@ func headerRoutes(rules []config.HeaderRule) []obj {
 	routes := make([]obj, 0, len(rules))
 	for i := len(rules) - 1; i >= 0; i-- {
 		rule := rules[i]
-		hs := make([]policy.Header, len(rule.Headers))
-		for i, h := range rule.Headers {
-			hs[i] = policy.Header{Name: h.Name, Value: h.Value}
-		}
 		routes = append(routes, obj{
 			"match": []obj{{"path_regexp": obj{"pattern": pattern.GlobRegexp(rule.Glob)}}},
 			// Deferred: applied when the response is written, so an author's
 			// value (or removal) wins over what a handler set, such as a
 			// page's own Content-Security-Policy or a file's Cache-Control.
-			"handle": []obj{deferred(headersHandler(hs, false))},
+			"handle": []obj{deferred(headersHandler(rule.Headers, false))},
 		})
 	}
 	return routes
@@ -417,16 +420,6 @@ func proxyRoute(p config.Proxy, defaults []policy.Header, globs []obj, dropAuth 
 		"handle":   handle,
 		"terminal": true,
 	}, nil
-}
-
-// policyHeader is the name the site-wide policy is sent under.
-func policyHeader(headers []policy.Header) string {
-	for _, h := range headers {
-		if strings.HasPrefix(h.Name, "Content-Security-Policy") {
-			return h.Name
-		}
-	}
-	return ""
 }
 
 func routeRegexp(r *pattern.Route) string { return r.Regexp() }

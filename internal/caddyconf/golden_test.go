@@ -41,8 +41,9 @@ func TestGolden(t *testing.T) {
 				}
 			}
 			seen[name] = true
+			headers := policy.SiteHeaders(cfg.CSP)
 			site := Site{Listen: ":8080", Root: "/workspace/" + name, Hide: []string{config.FileName, config.StaticJSONName},
-				Headers: policy.SiteHeaders(cfg.CSP), Config: cfg}
+				Headers: headers, PolicyHeader: policy.SiteCSP(headers).Name, FilesIndex: "/layers/site/files.tsv", Config: cfg}
 			if cfg.BasicAuth != nil {
 				site.Users = []Account{{Username: "alice", Password: "$2a$10$" + strings.Repeat("x", 53)}}
 			}

@@ -148,8 +148,8 @@ func maintenanceRoute(site Site) obj {
 		"root":          site.Root,
 		"page":          page,
 		"retry_after":   site.Runtime.RetryAfter,
-		"files_index":   "{env.STATIC_FILES_INDEX}",
-		"policy_header": policyHeader(site.Headers),
+		"files_index":   site.FilesIndex,
+		"policy_header": site.PolicyHeader,
 		"hide":          site.Hide,
 	}
 	if site.Config != nil {

@@ -127,16 +127,16 @@ func TestCheckFilesNearestNotFound(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "404.html"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := Default()
-	if err := cfg.CheckFiles(root); err != nil || !cfg.NearestNotFound || cfg.NotFound != "404.html" {
-		t.Errorf("unset not_found: %v, nearest %t, %q", err, cfg.NearestNotFound, cfg.NotFound)
+	checked, err := Default().CheckFiles(root)
+	if err != nil || !checked.NearestNotFound || checked.NotFound != "404.html" {
+		t.Fatalf("unset not_found: %v, %+v", err, checked)
 	}
 	cfg, err := Parse(FileName, []byte(`not_found = "/404.html"`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cfg.CheckFiles(root); err != nil || cfg.NearestNotFound {
-		t.Errorf("pinned not_found: %v, nearest %t", err, cfg.NearestNotFound)
+	if checked, err := cfg.CheckFiles(root); err != nil || checked.NearestNotFound {
+		t.Errorf("pinned not_found: %v, nearest %t", err, checked.NearestNotFound)
 	}
 }
 

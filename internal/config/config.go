@@ -93,8 +93,9 @@ type Config struct {
 	// applies, in file order; an empty value removes a header.
 	Headers map[string]map[string]string `toml:"headers" json:"-"`
 
-	// HeaderRules is Headers in file order (filled in by Parse).
-	HeaderRules []HeaderRule `toml:"-" json:"headers,omitempty"`
+	// HeaderRules is Headers in file order (filled in by Parse); in JSON
+	// (the manifest) it is header_rules, since Headers is not written there.
+	HeaderRules []HeaderRule `toml:"-" json:"header_rules,omitempty"`
 
 	// CSPTable is the raw [csp] table; Parse checks it and fills CSP.
 	CSPTable map[string]any `toml:"csp" json:"-"`
@@ -126,7 +127,8 @@ type Config struct {
 // Redirect is one [[redirects]] entry.
 type Redirect struct {
 	// From is a path pattern: "*" matches the rest of the path (reused as
-	// :splat in To) and ":name" one segment (reused as :name).
+	// :splat in To) and ":name" one segment (reused as :name); "*" inside
+	// the last segment matches any characters but "/" ("/*.html").
 	From string `toml:"from" json:"from"`
 	// To is a path or URL; ${VAR} is resolved at launch.
 	To string `toml:"to" json:"to"`

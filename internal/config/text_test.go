@@ -57,7 +57,7 @@ func TestResolveVarsRefusesControlCharacters(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{"HOST": "example.com", "TARGET": "x.example.com\r\nSet-Cookie: a=b"}
-	err = cfg.ResolveVars(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	_, err = cfg.ResolveVars(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	want := "static.toml key redirects[1].to: environment variable TARGET holds a control character (U+000D) at character 14; set it to plain, visible text on one line"
 	if err == nil || err.Error() != want {
 		t.Errorf("error %v\nwant %s", err, want)

@@ -426,13 +426,16 @@ func checkPlaceholders(p *problems, key []string, route *pattern.Route, names []
 }
 
 // CheckFiles checks what needs the site root: the not_found and fallback
-// files must exist in it. NotFound defaults to 404.html when present.
-func (c *Config) CheckFiles(root string) error {
+// files must exist in it. It returns a copy of c with both made relative to
+// the root and NotFound defaulting to 404.html when the root has one; c is
+// not changed.
+func (c *Config) CheckFiles(root string) (*Config, error) {
+	r := *c
 	p := &problems{cfg: c}
 	for _, k := range []struct {
 		key string
 		val *string
-	}{{"not_found", &c.NotFound}, {"fallback", &c.Fallback}} {
+	}{{"not_found", &r.NotFound}, {"fallback", &r.Fallback}} {
 		if *k.val == "" {
 			continue
 		}
@@ -442,13 +445,16 @@ func (c *Config) CheckFiles(root string) error {
 		}
 		*k.val = rel
 	}
-	if c.NotFound == "" {
-		c.NearestNotFound = true
+	if r.NotFound == "" {
+		r.NearestNotFound = true
 		if info, err := os.Stat(filepath.Join(root, "404.html")); err == nil && info.Mode().IsRegular() {
-			c.NotFound = "404.html"
+			r.NotFound = "404.html"
 		}
 	}
-	return errors.Join(p.errs...)
+	if err := errors.Join(p.errs...); err != nil {
+		return nil, err
+	}
+	return &r, nil
 }
 
 // CheckRelativeDir returns why dir cannot be a directory inside the app, or "".

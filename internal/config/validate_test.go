@@ -111,13 +111,56 @@ func TestCheckFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = cfg.CheckFiles(root)
-	if err == nil || !strings.Contains(err.Error(), `static.toml:2:1: key "fallback": "/app.html" does not exist in the site root`) {
+	if _, err := cfg.CheckFiles(root); err == nil || !strings.Contains(err.Error(), `static.toml:2:1: key "fallback": "/app.html" does not exist in the site root`) {
 		t.Fatalf("CheckFiles = %v", err)
 	}
 	cfg = Default()
-	if err := cfg.CheckFiles(root); err != nil || cfg.NotFound != "404.html" {
-		t.Fatalf("default not_found: %v %q", err, cfg.NotFound)
+	checked, err := cfg.CheckFiles(root)
+	if err != nil || checked.NotFound != "404.html" {
+		t.Fatalf("default not_found: %v %q", err, checked.NotFound)
+	}
+	if cfg.NotFound != "" {
+		t.Errorf("CheckFiles changed the configuration it checked: not_found = %q", cfg.NotFound)
+	}
+	cfg, err = Parse(FileName, []byte("not_found = \"/404.html\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked, err = cfg.CheckFiles(root); err != nil || checked.NotFound != "404.html" || cfg.NotFound != "/404.html" {
+		t.Errorf("not_found = \"/404.html\": checked %q (want 404.html), original %q (want it unchanged), %v", checked.NotFound, cfg.NotFound, err)
+	}
+}
+
+// ResolveVars returns a resolved copy: the configuration the build wrote
+// into the manifest keeps its ${VAR} references.
+func TestResolveVarsLeavesTheConfigUnchanged(t *testing.T) {
+	src := `canonical_host = "${HOST}"
+[[redirects]]
+from = "/a"
+to = "https://${HOST}/a"
+[[proxies]]
+from = "/api/*"
+to = "https://${HOST}/"
+headers = { X-Key = "${KEY}" }
+[headers."/**"]
+X-Site = "${HOST}"
+`
+	cfg, err := Parse(FileName, []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"HOST": "example.com", "KEY": "k1"}
+	got, err := cfg.ResolveVars(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.CanonicalHost != "example.com" || got.Redirects[0].To != "https://example.com/a" || got.Proxies[0].To != "https://example.com/" ||
+		got.Proxies[0].Headers["X-Key"] != "k1" || got.HeaderRules[0].Headers[0].Value != "example.com" {
+		t.Errorf("resolved: %+v", got)
+	}
+	if cfg.CanonicalHost != "${HOST}" || cfg.Redirects[0].To != "https://${HOST}/a" || cfg.Proxies[0].To != "https://${HOST}/" ||
+		cfg.Proxies[0].Headers["X-Key"] != "${KEY}" || cfg.HeaderRules[0].Headers[0].Value != "${HOST}" {
+		t.Errorf("ResolveVars changed the original: %+v", cfg)
 	}
 }
 

@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -62,9 +64,11 @@ func CheckVars(s string) error {
 
 func HasVars(s string) bool { return strings.Contains(s, "${") }
 
-// ResolveVars replaces ${VAR} references in the keys that allow them, at
-// launch. Every unset variable is reported with the key that uses it.
-func (c *Config) ResolveVars(lookup Lookup) error {
+// ResolveVars returns a copy of c with the ${VAR} references resolved in
+// the keys that allow them, at launch; c is not changed. Every unset
+// variable is reported with the key that uses it.
+func (c *Config) ResolveVars(lookup Lookup) (*Config, error) {
+	r := c.withOwnLists()
 	var errs []error
 	resolve := func(key string, s *string) {
 		v, err := ExpandVars(*s, lookup)
@@ -78,12 +82,12 @@ func (c *Config) ResolveVars(lookup Lookup) error {
 		}
 		*s = v
 	}
-	resolve("canonical_host", &c.CanonicalHost)
-	for i := range c.Redirects {
-		resolve(fmt.Sprintf("redirects[%d].to", i+1), &c.Redirects[i].To)
+	resolve("canonical_host", &r.CanonicalHost)
+	for i := range r.Redirects {
+		resolve(fmt.Sprintf("redirects[%d].to", i+1), &r.Redirects[i].To)
 	}
-	for i := range c.Proxies {
-		p := &c.Proxies[i]
+	for i := range r.Proxies {
+		p := &r.Proxies[i]
 		resolve(fmt.Sprintf("proxies[%d].to", i+1), &p.To)
 		for name, v := range p.Headers {
 			resolve(fmt.Sprintf("proxies[%d].headers.%s", i+1, name), &v)
@@ -93,11 +97,30 @@ func (c *Config) ResolveVars(lookup Lookup) error {
 			errs = append(errs, fmt.Errorf("%s key proxies[%d].to: %s", FileName, i+1, msg))
 		}
 	}
-	for i := range c.HeaderRules {
-		for j := range c.HeaderRules[i].Headers {
-			h := &c.HeaderRules[i].Headers[j]
-			resolve(fmt.Sprintf("headers.%q.%s", c.HeaderRules[i].Glob, h.Name), &h.Value)
+	for i := range r.HeaderRules {
+		for j := range r.HeaderRules[i].Headers {
+			h := &r.HeaderRules[i].Headers[j]
+			resolve(fmt.Sprintf("headers.%q.%s", r.HeaderRules[i].Glob, h.Name), &h.Value)
 		}
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// withOwnLists is a copy of c that shares no list or map ResolveVars
+// changes: redirects, proxies (and their headers) and header rules.
+func (c *Config) withOwnLists() *Config {
+	r := *c
+	r.Redirects = slices.Clone(c.Redirects)
+	r.Proxies = slices.Clone(c.Proxies)
+	for i := range r.Proxies {
+		r.Proxies[i].Headers = maps.Clone(c.Proxies[i].Headers)
+	}
+	r.HeaderRules = slices.Clone(c.HeaderRules)
+	for i := range r.HeaderRules {
+		r.HeaderRules[i].Headers = slices.Clone(c.HeaderRules[i].Headers)
+	}
+	return &r
 }

@@ -23,7 +23,6 @@ import (
 
 	"github.com/hardstatic/buildpack/internal/buildpack"
 	"github.com/hardstatic/buildpack/internal/launch"
-	"github.com/hardstatic/buildpack/internal/manifest"
 )
 
 // diffSite is an app whose rules about paths (hide, basic_auth.paths,
@@ -102,11 +101,7 @@ func startDiffServer(tb testing.TB) string {
 	}
 	tb.Setenv("DIFF_ORIGIN", origin.URL)
 	tb.Setenv("BASIC_AUTH_USERS", "alice:"+string(hash))
-	m, err := buildpack.PlanSite(app, "", nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	file, err := manifest.Write(tb.TempDir(), m)
+	plan, err := buildpack.NewPlan(buildpack.Options{AppDir: app})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -116,7 +111,7 @@ func startDiffServer(tb testing.TB) string {
 	}
 	port := fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
 	_ = l.Close()
-	cfg, err := launch.Config(file, port, app)
+	cfg, err := launch.CaddyJSON(plan.Manifest, port, app, launch.Process())
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package launch
 
 import (
+	"io"
 	"strings"
 	"testing"
 
@@ -28,7 +29,7 @@ func TestHerokuBasicAuthFailsClosed(t *testing.T) {
 		{"static.toml", own, map[string]string{"BASIC_AUTH_USERNAME": "ann"}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			err := herokuBasicAuth(c.m, func(k string) (string, bool) { v, ok := c.env[k]; return v, ok })
+			err := herokuBasicAuth(c.m, Environment{Lookup: func(k string) (string, bool) { v, ok := c.env[k]; return v, ok }, Log: io.Discard})
 			switch {
 			case c.want == "" && err != nil:
 				t.Errorf("error %v, want none", err)

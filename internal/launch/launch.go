@@ -7,6 +7,7 @@ package launch
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,6 +29,7 @@ import (
 	"github.com/hardstatic/buildpack/internal/config"
 	"github.com/hardstatic/buildpack/internal/connlimit" // static_limit
 	"github.com/hardstatic/buildpack/internal/manifest"
+	"github.com/hardstatic/buildpack/internal/site/table"
 	_ "github.com/hardstatic/buildpack/internal/staticsite" // static_site, static_canonical, static_protected, static_redirects, static_proxy_path, static_proxy_guard
 )
 
@@ -40,8 +42,24 @@ func (e UsageError) Error() string { return e.Err.Error() }
 // Unwrap returns the underlying error.
 func (e UsageError) Unwrap() error { return e.Err }
 
-// Config turns the manifest the build wrote, the PORT and the environment
-// into the Caddy JSON the server loads. app is the app directory.
+// Environment is what the server takes from its process at launch.
+type Environment struct {
+	// Lookup finds a variable, like os.LookupEnv.
+	Lookup config.Lookup
+	// Environ lists the variables as NAME=value, like os.Environ.
+	Environ []string
+	// Log receives what the server says before it starts, like os.Stderr.
+	Log io.Writer
+}
+
+// Process is the server process's own environment.
+func Process() Environment {
+	return Environment{Lookup: os.LookupEnv, Environ: os.Environ(), Log: os.Stderr}
+}
+
+// Config reads the manifest the build wrote and turns it, the PORT and the
+// process's environment into the Caddy JSON the server loads (CaddyJSON).
+// app is the app directory.
 func Config(manifestPath, port, app string) ([]byte, error) {
 	if manifestPath == "" {
 		return nil, UsageError{errors.New("no site manifest: pass --manifest FILE (the build writes it into the site layer)")}
@@ -50,6 +68,18 @@ func Config(manifestPath, port, app string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if m.FilesIndex == "" {
+		// An image built before the manifest named its file table: the
+		// site layer's launch environment points at it.
+		m.FilesIndex = os.Getenv(table.EnvVar)
+	}
+	return CaddyJSON(m, port, app, Process())
+}
+
+// CaddyJSON turns what the build decided (m) and the launch environment
+// (PORT, ${VAR} values, basic-auth users, switches) into the Caddy JSON the
+// server loads. app is the app directory. m is not changed.
+func CaddyJSON(m manifest.Manifest, port, app string, env Environment) ([]byte, error) {
 	listen, err := listenAddress(port)
 	if err != nil {
 		return nil, err
@@ -61,47 +91,64 @@ func Config(manifestPath, port, app string) ([]byte, error) {
 	if info, err := os.Stat(root); err != nil || !info.IsDir() {
 		return nil, fmt.Errorf("the site root %s does not exist; was the image built from this app?", root)
 	}
-	cfg := m.Config
-	hadHost := cfg.CanonicalHost != ""
-	if err := cfg.ResolveVars(os.LookupEnv); err != nil {
+	if m.Config == nil {
+		m.Config = config.Default()
+	}
+	cfg, err := resolve(m, env)
+	if err != nil {
 		return nil, err
 	}
-	if hadHost && cfg.CanonicalHost == "" {
-		fmt.Fprintf(os.Stderr, "static-server: warning: %s canonical_host resolved to an empty string: other hosts are not redirected\n", config.FileName)
-	}
-	if err := herokuBasicAuth(m, os.LookupEnv); err != nil {
+	users, err := basicAuthUsers(cfg.BasicAuth, env)
+	if err != nil {
 		return nil, err
 	}
 	secret := "" // the accounts are never exposed to the page
 	if cfg.BasicAuth != nil {
 		secret = cfg.BasicAuth.UsersEnv
 	}
-	users, err := basicAuthUsers(cfg, os.LookupEnv)
-	if err != nil {
-		return nil, err
+	if users == nil {
+		cfg.BasicAuth = nil // BASIC_AUTH_DISABLED: basic auth is off
 	}
-	rt, err := runtimeSwitches(os.LookupEnv, os.Environ(), secret, listen, os.Stderr)
+	rt, err := runtimeSwitches(env.Lookup, env.Environ, secret, listen, env.Log)
 	if err != nil {
 		return nil, err
 	}
 	site := caddyconf.Site{
-		Listen:  listen,
-		Root:    root,
-		Hide:    m.Hide,
-		Headers: m.Headers,
-		Config:  cfg,
-		Users:   users,
+		Listen:       listen,
+		Root:         root,
+		Hide:         m.Hide,
+		Headers:      m.Headers,
+		PolicyHeader: m.PolicyHeader,
+		FilesIndex:   m.FilesIndex,
+		Config:       cfg,
+		Users:        users,
 
 		PagePolicies: m.PagePolicies,
 		Runtime:      rt,
 	}
-	if err := connectionLimits(&site, os.LookupEnv); err != nil {
+	if err := connectionLimits(&site, env.Lookup, env.Log); err != nil {
 		return nil, err
 	}
-	if site.AccessLog, err = accessLog(cfg, os.LookupEnv); err != nil {
+	if site.AccessLog, err = accessLog(cfg, env.Lookup); err != nil {
 		return nil, err
 	}
 	return caddyconf.Build(site)
+}
+
+// resolve is the manifest's configuration with ${VAR} resolved from the
+// environment, once the Heroku check has passed.
+func resolve(m manifest.Manifest, env Environment) (*config.Config, error) {
+	cfg, err := m.Config.ResolveVars(env.Lookup)
+	if err != nil {
+		return nil, err
+	}
+	if m.Config.CanonicalHost != "" && cfg.CanonicalHost == "" {
+		fmt.Fprintf(env.Log, "static-server: warning: %s canonical_host resolved to an empty string: other hosts are not redirected\n", config.FileName)
+	}
+	if err := herokuBasicAuth(m, env); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 // Launch environment of the connection limits and the access log.
@@ -125,13 +172,13 @@ func accessLog(cfg *config.Config, lookup config.Lookup) (string, error) {
 
 // connectionLimits sets the connection cap, the idle timeout and the trusted
 // proxies from the environment (or the machine's limits), and logs the cap.
-func connectionLimits(site *caddyconf.Site, lookup config.Lookup) error {
+func connectionLimits(site *caddyconf.Site, lookup config.Lookup, log io.Writer) error {
 	n, why, err := connlimit.Cap(lookup)
 	if err != nil {
 		return err
 	}
 	site.MaxConns = n
-	fmt.Fprintf(os.Stderr, "static-server: at most %s connections at once\n", why)
+	fmt.Fprintf(log, "static-server: at most %s connections at once\n", why)
 	if v, ok := lookup(EnvIdleTimeout); ok && v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Second {
@@ -153,7 +200,8 @@ func connectionLimits(site *caddyconf.Site, lookup config.Lookup) error {
 // setting BASIC_AUTH_USERNAME and BASIC_AUTH_PASSWORD password-protected the
 // site; here only [basic_auth] does, so rather than serve to anyone a site
 // its author believes protected, the server refuses to start.
-func herokuBasicAuth(m manifest.Manifest, lookup config.Lookup) error {
+func herokuBasicAuth(m manifest.Manifest, env Environment) error {
+	lookup := env.Lookup
 	if m.Source != config.StaticJSONName || m.Config.BasicAuth != nil {
 		return nil
 	}
@@ -167,7 +215,7 @@ func herokuBasicAuth(m manifest.Manifest, lookup config.Lookup) error {
 		return nil
 	}
 	if v, _ := lookup("BASIC_AUTH_DISABLED"); v == "true" || v == "1" {
-		fmt.Fprintf(os.Stderr, "static-server: BASIC_AUTH_DISABLED is set: %s ignored, the site is public\n", strings.Join(set, " and "))
+		fmt.Fprintf(env.Log, "static-server: BASIC_AUTH_DISABLED is set: %s ignored, the site is public\n", strings.Join(set, " and "))
 		return nil
 	}
 	verb := "is"
@@ -180,17 +228,17 @@ func herokuBasicAuth(m manifest.Manifest, lookup config.Lookup) error {
 		strings.Join(set, " and "), verb, config.StaticJSONName, config.StaticJSONName, config.FileName, config.DefaultUsersEnv, strings.Join(set, " and "))
 }
 
-// basicAuthUsers reads the accounts for [basic_auth] from the environment.
-// It fails closed: a configured but missing or empty variable stops the
-// server, unless BASIC_AUTH_DISABLED=true turns basic auth off on purpose.
-func basicAuthUsers(cfg *config.Config, lookup config.Lookup) ([]caddyconf.Account, error) {
-	a := cfg.BasicAuth
+// basicAuthUsers reads the accounts for [basic_auth] from the environment;
+// nil when basic auth is off. It fails closed: a configured but missing or
+// empty variable stops the server, unless BASIC_AUTH_DISABLED=true turns
+// basic auth off on purpose.
+func basicAuthUsers(a *config.BasicAuth, env Environment) ([]caddyconf.Account, error) {
 	if a == nil {
 		return nil, nil
 	}
+	lookup := env.Lookup
 	if v, _ := lookup("BASIC_AUTH_DISABLED"); v == "true" || v == "1" {
-		cfg.BasicAuth = nil
-		fmt.Fprintln(os.Stderr, "static-server: BASIC_AUTH_DISABLED is set: basic auth is off")
+		fmt.Fprintln(env.Log, "static-server: BASIC_AUTH_DISABLED is set: basic auth is off")
 		return nil, nil
 	}
 	raw, ok := lookup(a.UsersEnv)
@@ -224,7 +272,7 @@ func basicAuthUsers(cfg *config.Config, lookup config.Lookup) ([]caddyconf.Accou
 		return nil, fmt.Errorf("%s has no user:bcrypt-hash entries", a.UsersEnv)
 	}
 	if len(costs) > 1 {
-		fmt.Fprintf(os.Stderr, "static-server: warning: the hashes in %s have different bcrypt costs: "+
+		fmt.Fprintf(env.Log, "static-server: warning: the hashes in %s have different bcrypt costs: "+
 			"response times tell the users of higher cost from unknown names; hash every password with the same cost\n", a.UsersEnv)
 	}
 	return users, nil

@@ -24,6 +24,19 @@ type Manifest struct {
 	Hide []string `json:"hide,omitempty"`
 	// Headers are the site-wide response headers, in order.
 	Headers []policy.Header `json:"headers"`
+	// PolicyHeader names the header among Headers that carries the site's
+	// Content-Security-Policy: "Content-Security-Policy", or
+	// "Content-Security-Policy-Report-Only" with csp.report_only. The
+	// policies of PagePolicies are sent under it.
+	PolicyHeader string `json:"policy_header"`
+	// FilesIndex is the absolute path of the build's file table (see
+	// internal/site/table): every served file with its ETag, Cache-Control
+	// and precompressed variants. "": none, the server walks the root when
+	// it starts (static-server serve DIR).
+	FilesIndex string `json:"files_index,omitempty"`
+	// Files is what the build's analysis of the root found, for tools such
+	// as the benchmark; the server does not use it. nil without FilesIndex.
+	Files *Files `json:"files,omitempty"`
 	// Source is the configuration file the build read: "static.toml",
 	// "static.json" (Heroku's, migrated) or "" for none.
 	Source string `json:"source,omitempty"`
@@ -33,6 +46,17 @@ type Manifest struct {
 	// PagePolicies maps HTML files (relative to Root) that need more than the
 	// site-wide Content-Security-Policy to the policy computed for them.
 	PagePolicies map[string]string `json:"page_policies,omitempty"`
+}
+
+// Files summarises the build's file table.
+type Files struct {
+	// Count is the number of served files.
+	Count int `json:"count"`
+	// Bytes is their total size.
+	Bytes int64 `json:"bytes"`
+	// Summary is the build log's line after "Files: ": files, bytes,
+	// precompression, variants reused and made, and the time it took.
+	Summary string `json:"summary"`
 }
 
 // Write stores m as dir/site.json.

@@ -26,15 +26,15 @@ type SiteRules struct {
 	TOML []byte
 }
 
-// LoadRootFiles reads _redirects and _headers from the top of root and adds
-// their rules to cfg: their redirects, rewrites and proxies come before
-// static.toml's (the first match wins), their header tables before
-// static.toml's (a later table wins). That is Netlify's order, where the
-// _redirects file is read before netlify.toml, so a site whose netlify.toml
-// was migrated into static.toml keeps its behaviour. A rule that cannot be
-// honoured fails with the file, the line and the reason; nothing is added
-// then. It returns nil when neither file exists.
-func LoadRootFiles(cfg *config.Config, root string) (*SiteRules, error) {
+// LoadRootFiles reads _redirects and _headers from the top of root and
+// returns a copy of cfg with their rules added (cfg is not changed): their
+// redirects, rewrites and proxies come before static.toml's (the first match
+// wins), their header tables before static.toml's (a later table wins).
+// That is Netlify's order, where the _redirects file is read before
+// netlify.toml, so a site whose netlify.toml was migrated into static.toml
+// keeps its behaviour. A rule that cannot be honoured fails with the file,
+// the line and the reason. With neither file, it returns cfg and nil.
+func LoadRootFiles(cfg *config.Config, root string) (*config.Config, *SiteRules, error) {
 	var parts []*Imported
 	out := &SiteRules{}
 	var errs []error
@@ -44,7 +44,7 @@ func LoadRootFiles(cfg *config.Config, root string) (*SiteRules, error) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		imp, err := Convert(name, name, data)
 		if err != nil {
@@ -57,32 +57,33 @@ func LoadRootFiles(cfg *config.Config, root string) (*SiteRules, error) {
 		parts = append(parts, imp)
 	}
 	if len(errs) > 0 {
-		return nil, config.JoinErrors(errs)
+		return nil, nil, config.JoinErrors(errs)
 	}
 	if len(out.Files) == 0 {
-		return nil, nil
+		return cfg, nil, nil
 	}
-	rules := config.Default()
-	Prepend(rules, parts...)
-	out.TOML = EncodeTOML(rules, nil)
-	Prepend(cfg, parts...)
-	if len(cfg.HeaderRules) > config.MaxHeaderRules {
-		return nil, &config.Error{File: out.Files[len(out.Files)-1], Msg: config.TooManyHeaderRules + " with static.toml's", Hint: config.HeaderRulesHint}
+	out.TOML = EncodeTOML(Prepend(config.Default(), parts...), nil)
+	merged := Prepend(cfg, parts...)
+	if len(merged.HeaderRules) > config.MaxHeaderRules {
+		return nil, nil, &config.Error{File: out.Files[len(out.Files)-1], Msg: config.TooManyHeaderRules + " with static.toml's", Hint: config.HeaderRulesHint}
 	}
-	return out, nil
+	return merged, out, nil
 }
 
-// Prepend puts the rules of parts, in order, before those of cfg.
-func Prepend(cfg *config.Config, parts ...*Imported) {
-	var base config.Config
+// Prepend returns a copy of cfg with the rules of parts, in order, before
+// its own; cfg is not changed.
+func Prepend(cfg *config.Config, parts ...*Imported) *config.Config {
+	r := *cfg
+	r.Redirects, r.Rewrites, r.Proxies, r.HeaderRules = nil, nil, nil, nil
 	for _, p := range parts {
-		base.Redirects = append(base.Redirects, p.Config.Redirects...)
-		base.Rewrites = append(base.Rewrites, p.Config.Rewrites...)
-		base.Proxies = append(base.Proxies, p.Config.Proxies...)
-		base.HeaderRules = append(base.HeaderRules, p.Config.HeaderRules...)
+		r.Redirects = append(r.Redirects, p.Config.Redirects...)
+		r.Rewrites = append(r.Rewrites, p.Config.Rewrites...)
+		r.Proxies = append(r.Proxies, p.Config.Proxies...)
+		r.HeaderRules = append(r.HeaderRules, p.Config.HeaderRules...)
 	}
-	cfg.Redirects = append(base.Redirects, cfg.Redirects...)
-	cfg.Rewrites = append(base.Rewrites, cfg.Rewrites...)
-	cfg.Proxies = append(base.Proxies, cfg.Proxies...)
-	cfg.HeaderRules = append(base.HeaderRules, cfg.HeaderRules...)
+	r.Redirects = append(r.Redirects, cfg.Redirects...)
+	r.Rewrites = append(r.Rewrites, cfg.Rewrites...)
+	r.Proxies = append(r.Proxies, cfg.Proxies...)
+	r.HeaderRules = append(r.HeaderRules, cfg.HeaderRules...)
+	return &r
 }

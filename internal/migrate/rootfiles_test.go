@@ -20,10 +20,15 @@ func TestLoadRootFilesOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, err := LoadRootFiles(cfg, root)
+	before := *cfg
+	merged, rules, err := LoadRootFiles(cfg, root)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(cfg.Redirects) != len(before.Redirects) || len(cfg.HeaderRules) != len(before.HeaderRules) {
+		t.Errorf("LoadRootFiles changed its argument: %+v", cfg)
+	}
+	cfg = merged
 	if strings.Join(rules.Files, ",") != "_redirects,_headers" || !strings.Contains(string(rules.TOML), `to = "/from-redirects-file"`) || strings.Contains(string(rules.TOML), "from-static-toml") {
 		t.Errorf("files %v, TOML:\n%s", rules.Files, rules.TOML)
 	}
@@ -37,18 +42,18 @@ func TestLoadRootFilesOrder(t *testing.T) {
 
 func TestLoadRootFilesErrors(t *testing.T) {
 	root := t.TempDir()
-	if rules, err := LoadRootFiles(config.Default(), root); rules != nil || err != nil {
-		t.Errorf("no files: %v, %v", rules, err)
+	def := config.Default()
+	if got, rules, err := LoadRootFiles(def, root); got != def || rules != nil || err != nil {
+		t.Errorf("no files: %v, %v, %v", got, rules, err)
 	}
 	writeRoot(t, root, RedirectsFile, "/a /b\n/c /d 200 Role=admin\n")
 	writeRoot(t, root, HeadersFile, "/*\n  Basic-Auth: a:b\n")
-	cfg := config.Default()
-	_, err := LoadRootFiles(cfg, root)
+	got, _, err := LoadRootFiles(config.Default(), root)
 	if err == nil || !strings.Contains(err.Error(), "_redirects:2:1: Role=") || !strings.Contains(err.Error(), "_headers:2:1: Basic-Auth") {
 		t.Errorf("refused rules: %v", err)
 	}
-	if len(cfg.Redirects)+len(cfg.HeaderRules) != 0 {
-		t.Errorf("rules were added although the build fails: %+v", cfg)
+	if got != nil {
+		t.Errorf("a configuration although the build fails: %+v", got)
 	}
 	// Read as the other configuration files are: a link out of the root is
 	// refused, nothing behind it is read.
@@ -58,7 +63,7 @@ func TestLoadRootFilesErrors(t *testing.T) {
 	if err := os.Symlink("/dev/zero", filepath.Join(root, RedirectsFile)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadRootFiles(config.Default(), root); err == nil || !strings.Contains(err.Error(), RedirectsFile) {
+	if _, _, err := LoadRootFiles(config.Default(), root); err == nil || !strings.Contains(err.Error(), RedirectsFile) {
 		t.Errorf("link to /dev/zero: %v", err)
 	}
 }

@@ -9,11 +9,10 @@ import (
 	"github.com/hardstatic/buildpack/internal/config"
 )
 
-// Header is one response header.
-type Header struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
+// Header is one response header; an empty Value removes it. It is the type
+// of static.toml's header rules too (config.Header), so a rule applies over
+// the defaults without conversion.
+type Header = config.Header
 
 // DefaultCSP is the Content-Security-Policy of a site with no configuration:
 // nothing is allowed unless it comes from the site itself, and the site can't
@@ -55,14 +54,14 @@ const PermissionsPolicy = "accelerometer=(), autoplay=(), camera=(), display-cap
 // Defaults returns the hardened headers, in the order they are documented.
 func Defaults() []Header {
 	return []Header{
-		{"Content-Security-Policy", FormatCSP(DefaultCSP)},
-		{"Strict-Transport-Security", "max-age=63072000; includeSubDomains"},
-		{"X-Content-Type-Options", "nosniff"},
-		{"X-Frame-Options", "DENY"},
-		{"Referrer-Policy", "strict-origin-when-cross-origin"},
-		{"Cross-Origin-Opener-Policy", "same-origin"},
-		{"Cross-Origin-Resource-Policy", "same-origin"},
-		{"Permissions-Policy", PermissionsPolicy},
+		{Name: "Content-Security-Policy", Value: FormatCSP(DefaultCSP)},
+		{Name: "Strict-Transport-Security", Value: "max-age=63072000; includeSubDomains"},
+		{Name: "X-Content-Type-Options", Value: "nosniff"},
+		{Name: "X-Frame-Options", Value: "DENY"},
+		{Name: "Referrer-Policy", Value: "strict-origin-when-cross-origin"},
+		{Name: "Cross-Origin-Opener-Policy", Value: "same-origin"},
+		{Name: "Cross-Origin-Resource-Policy", Value: "same-origin"},
+		{Name: "Permissions-Policy", Value: PermissionsPolicy},
 	}
 }
 
@@ -93,8 +92,14 @@ const ReportGroup = "csp-endpoint"
 
 // ReportingEndpoints is the header that names ReportPath for report-to.
 func ReportingEndpoints() Header {
-	return Header{"Reporting-Endpoints", ReportGroup + `="` + ReportPath + `"`}
+	return Header{Name: "Reporting-Endpoints", Value: ReportGroup + `="` + ReportPath + `"`}
 }
+
+// The policy's header names.
+const (
+	cspName    = "Content-Security-Policy"
+	reportOnly = "-Report-Only"
+)
 
 // CSP merges the author's additions into the default policy and returns the
 // header name and value.
@@ -110,11 +115,11 @@ func CSP(opts CSPOptions) Header {
 	if opts.Endpoint {
 		ds = append(ds, Directive{"report-uri", []string{ReportPath}}, Directive{"report-to", []string{ReportGroup}})
 	}
-	name := "Content-Security-Policy"
+	name := cspName
 	if opts.ReportOnly {
-		name += "-Report-Only"
+		name += reportOnly
 	}
-	return Header{name, FormatCSP(ds)}
+	return Header{Name: name, Value: FormatCSP(ds)}
 }
 
 // Merge returns base with the sources of add added, directive by directive,
@@ -205,4 +210,15 @@ func Headers(opts CSPOptions) []Header {
 		hs = append(hs, ReportingEndpoints())
 	}
 	return hs
+}
+
+// SiteCSP is the site-wide policy among headers: the header named
+// Content-Security-Policy, or Content-Security-Policy-Report-Only.
+func SiteCSP(headers []Header) Header {
+	for _, h := range headers {
+		if h.Name == cspName || h.Name == cspName+reportOnly {
+			return h
+		}
+	}
+	return Header{}
 }

@@ -18,8 +18,9 @@ import (
 // FileName is the table's name inside the site layer.
 const FileName = "files.tsv"
 
-// EnvVar names the launch environment variable that points the server at
-// the table (set by the build in the site layer's launch environment).
+// EnvVar names the launch environment variable that pointed the server at
+// the table in images built before the manifest named it (files_index);
+// launch.Config still reads it for a manifest without files_index.
 const EnvVar = "STATIC_FILES_INDEX"
 
 // Version is the format version; a table of another version is refused.
