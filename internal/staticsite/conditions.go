@@ -21,30 +21,14 @@ func init() {
 }
 
 // Conditions are what a redirect, rewrite or proxy matches on besides its
-// path (static.toml's query, language, country, has and missing); every
-// one that is set must hold. The JSON form is config.Conditions'.
-type Conditions struct {
-	// Query lists parameters that must all be present: ":name" captures
-	// the value, any other string must equal it.
-	Query map[string]string `json:"query,omitempty"`
-	// Language: the language Accept-Language prefers most (highest q, q=0
-	// never) is one of these or a variant of one ("fr" matches "fr-CH").
-	Language []string `json:"language,omitempty"`
-	// Country: the country header holds one of these codes, in any case.
-	Country []string `json:"country,omitempty"`
-	// Has must all be present; Missing must all be absent.
-	Has     []Match `json:"has,omitempty"`
-	Missing []Match `json:"missing,omitempty"`
-}
+// path (static.toml's query, language, country, has and missing, with the
+// same JSON names); every one that is set must hold.
+type Conditions = config.Conditions
 
 // Match is one has or missing entry: a header, cookie, query parameter
 // (named by Key) or the host, whose value (when Value is set) the
 // regular expression Value matches whole. Its named groups are captures.
-type Match struct {
-	Type  string `json:"type"`
-	Key   string `json:"key,omitempty"`
-	Value string `json:"value,omitempty"`
-}
+type Match = config.Match
 
 // conditions is Conditions compiled; nil holds always.
 type conditions struct {
@@ -64,9 +48,9 @@ type matcher struct {
 	re       *regexp.Regexp // nil: any value
 }
 
-// compile checks and compiles the conditions; nil when there are none.
-func (c Conditions) compile() (*conditions, error) {
-	if len(c.Query) == 0 && len(c.Language) == 0 && len(c.Country) == 0 && len(c.Has) == 0 && len(c.Missing) == 0 {
+// compileConditions checks and compiles c; nil when there are none.
+func compileConditions(c Conditions) (*conditions, error) {
+	if c.Empty() {
 		return nil, nil
 	}
 	out := &conditions{}
@@ -94,7 +78,7 @@ func (c Conditions) compile() (*conditions, error) {
 		out *[]matcher
 	}{{c.Has, &out.has}, {c.Missing, &out.missing}} {
 		for _, m := range list.in {
-			cm, err := m.compile()
+			cm, err := compileMatch(m)
 			if err != nil {
 				return nil, err
 			}
@@ -104,7 +88,7 @@ func (c Conditions) compile() (*conditions, error) {
 	return out, nil
 }
 
-func (m Match) compile() (matcher, error) {
+func compileMatch(m Match) (matcher, error) {
 	switch m.Type {
 	case "header", "cookie", "query":
 		if m.Key == "" {
@@ -347,7 +331,7 @@ func (ConditionMatcher) CaddyModule() caddy.ModuleInfo {
 // Provision compiles the conditions.
 func (m *ConditionMatcher) Provision(caddy.Context) error {
 	var err error
-	m.compiled, err = m.compile()
+	m.compiled, err = compileConditions(m.Conditions)
 	return err
 }
 

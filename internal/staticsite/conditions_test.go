@@ -92,7 +92,7 @@ func TestConditionsHold(t *testing.T) {
 		{"all must hold", Conditions{Country: []string{"FR"}, Language: []string{"fr"}}, req("/", "CF-IPCountry", "FR", "Accept-Language", firefoxGerman), false, nil},
 	}
 	for _, tt := range tests {
-		c, err := tt.c.compile()
+		c, err := compileConditions(tt.c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +107,7 @@ func TestConditionsHold(t *testing.T) {
 		}
 	}
 	// Another header names the country when the CDN is not Cloudflare.
-	c, _ := Conditions{Country: []string{"US"}}.compile()
+	c, _ := compileConditions(Conditions{Country: []string{"US"}})
 	if !c.holds(newRequest(req("/", "CloudFront-Viewer-Country", "US"), "CloudFront-Viewer-Country"), map[string]string{}) {
 		t.Error("country_header is not read")
 	}
@@ -329,7 +329,7 @@ func FuzzRuleMatcher(f *testing.F) {
 			case "missing":
 				rule.Missing = []Match{{Type: "cookie", Key: arg}}
 			}
-			if _, err := rule.compile(); err != nil {
+			if _, err := compileConditions(rule.Conditions); err != nil {
 				continue
 			}
 			rules = append(rules, rule)
@@ -355,7 +355,7 @@ func FuzzRuleMatcher(f *testing.F) {
 			if !ok {
 				continue
 			}
-			c, _ := rule.compile()
+			c, _ := compileConditions(rule.Conditions)
 			if c.holds(newRequest(r, ""), vals) {
 				want, wantVals = i, vals
 				break

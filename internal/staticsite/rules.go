@@ -24,7 +24,7 @@ func newRuleSet(kind string, froms []string, conds []Conditions) (*ruleSet, erro
 			return nil, fmt.Errorf("%s %d: %w", kind, i+1, err)
 		}
 		routes[i] = route
-		if s.conds[i], err = conds[i].compile(); err != nil {
+		if s.conds[i], err = compileConditions(conds[i]); err != nil {
 			return nil, fmt.Errorf("%s %d: %w", kind, i+1, err)
 		}
 	}
