@@ -257,30 +257,9 @@ func run() error {
 		out.f("\nGenerated site build: `%s`\n", m)
 	}
 
-	// Build times.
-	if *files10k > 0 {
-		dir := filepath.Join(tmp, "gen10k")
-		if err := generateManyFiles(dir, *files10k); err != nil {
-			return err
-		}
-		ws, err := newWS(dir)
-		if err != nil {
-			return err
-		}
-		logf("building the %d-file site (cold)", *files10k)
-		coldLog, cold, err := buildWS(ws)
-		if err != nil {
-			return fmt.Errorf("cold build: %w\n%s", err, coldLog)
-		}
-		logf("rebuilding the %d-file site (unchanged)", *files10k)
-		warmLog, warm, err := buildWS(ws)
-		if err != nil {
-			return fmt.Errorf("rebuild: %w\n%s", err, warmLog)
-		}
-		out.f("\n## Build of a generated %d-file site (builder phase, wall clock)\n\n", *files10k)
-		out.f("| build | builder phase | file analysis (from the build log) |\n|---|---:|---|\n")
-		out.f("| cold (empty cache) | %s | %s |\n", cold.Round(time.Millisecond), filesLine(coldLog))
-		out.f("| rebuild, unchanged | %s | %s |\n", warm.Round(time.Millisecond), filesLine(warmLog))
+	// Build times (bench/build.go).
+	if err := benchBuilds(&out, tmp); err != nil {
+		return err
 	}
 	fmt.Print(out.String())
 	return nil

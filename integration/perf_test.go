@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 	"github.com/andybalholm/brotli"
 
 	"github.com/hardstatic/buildpack/integration/lifecycle"
+	"github.com/hardstatic/buildpack/internal/site"
 )
 
 // perfRequest sends GET (or HEAD) path with the given request headers and
@@ -51,6 +53,9 @@ func TestPerfPrecompressedVariants(t *testing.T) {
 	}
 	writeFile(t, filepath.Join(ws.AppDir, "js", "bundle.3f9a1c2b.js"), js.String())
 	writeFile(t, filepath.Join(ws.AppDir, "data.txt"), "version-AAAA\n")
+	blob, words := losingVariants(t)
+	writeFile(t, filepath.Join(ws.AppDir, "blob.txt"), blob)
+	writeFile(t, filepath.Join(ws.AppDir, "words.txt"), words)
 	writeFile(t, filepath.Join(ws.AppDir, "static.toml"), "[headers.\"/data.txt\"]\nCache-Control = \"max-age=60\"\n")
 
 	detect(t, ws)
@@ -109,6 +114,32 @@ func TestPerfPrecompressedVariants(t *testing.T) {
 			t.Errorf("GET %s with If-None-Match %s: status %d, want 304", path, etag, resp.StatusCode)
 		}
 	}
+	// Variants that do not win are not served: blob.txt saves under 1/32
+	// with any encoding, and the zstd encoding of words.txt is not smaller
+	// than its gzip one.
+	for _, tc := range []struct{ path, accept, want, body string }{
+		{"/blob.txt", "gzip, deflate, br, zstd", "", blob},
+		{"/words.txt", "zstd, gzip", "gzip", words},
+		{"/words.txt", "zstd", "", words},
+		{"/words.txt", "gzip, deflate, br, zstd", "br", words},
+	} {
+		resp, body := perfRequest(t, srv, "GET", tc.path, map[string]string{"Accept-Encoding": tc.accept})
+		if got := resp.Header.Get("Content-Encoding"); resp.StatusCode != 200 || got != tc.want {
+			t.Errorf("GET %s (Accept-Encoding %q): status %d, Content-Encoding %q, want 200 and %q", tc.path, tc.accept, resp.StatusCode, got, tc.want)
+			continue
+		}
+		if tc.want == "" && string(body) != tc.body {
+			t.Errorf("GET %s (Accept-Encoding %q): the body differs from the file", tc.path, tc.accept)
+		}
+		if tc.want != "" {
+			if decoded, err := site.Decompress(tc.want, body); err != nil || string(decoded) != tc.body {
+				t.Errorf("GET %s (Accept-Encoding %q): the decoded body differs from the file (err %v)", tc.path, tc.accept, err)
+			}
+		}
+	}
+	if resp, _ := perfRequest(t, srv, "GET", "/blob.txt", nil); resp.Header.Get("Vary") != "" {
+		t.Errorf("GET /blob.txt: Vary %q for a file without variants", resp.Header.Get("Vary"))
+	}
 	resp, _ := perfRequest(t, srv, "GET", "/data.txt", nil)
 	etag1 := resp.Header.Get("ETag")
 	if resp.StatusCode != 200 || etag1 == "" {
@@ -157,4 +188,40 @@ func TestPerfPrecompressedVariants(t *testing.T) {
 	if resp.StatusCode != http.StatusNotModified {
 		t.Errorf("GET /data.txt with the new ETag: status %d, want 304", resp.StatusCode)
 	}
+}
+
+// losingVariants returns a text file that no encoding shrinks by 1/32
+// (random bytes and a short run) and a page whose zstd encoding at the
+// build's levels is not smaller than its gzip one.
+func losingVariants(t *testing.T) (blob, page string) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(12, 1)) //nolint:gosec // reproducible test data
+	raw := make([]byte, 4000)
+	for i := range raw {
+		raw[i] = byte(r.Uint32() & 0xff)
+	}
+	blob = string(raw) + strings.Repeat("a", 100)
+	vocab := strings.Fields("the a of static site server cache header build layer image page policy content " +
+		"security file request response browser script style link table variant brotli gzip zstd window " +
+		"quality level stream block literal match distance context histogram cluster entropy huffman code " +
+		"length symbol bit byte word dictionary transform prefix suffix offset repeat copy insert command " +
+		"metadata encoder decoder writer reader buffer chunk frame magic checksum")
+	for range 200 {
+		var b strings.Builder
+		for b.Len() < 1500 {
+			b.WriteString("<p>")
+			for range 8 + r.IntN(20) {
+				b.WriteString(vocab[r.IntN(len(vocab))])
+				b.WriteByte(' ')
+			}
+			b.WriteString("</p>\n")
+		}
+		z, _ := site.Compress("zstd", []byte(b.String()), nil)
+		g, _ := site.Compress("gzip", []byte(b.String()), nil)
+		if len(z) >= len(g) {
+			return blob, b.String()
+		}
+	}
+	t.Fatal("no generated page has a zstd encoding as large as its gzip one")
+	return "", ""
 }

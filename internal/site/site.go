@@ -1,6 +1,7 @@
 // Package site analyses a site root at build time: it takes the files the
-// server will serve (the walk of internal/sitefs), hashes each one, and
-// precompresses the compressible ones with brotli, zstd and gzip. Variants
+// server will serve (the walk of internal/sitefs), reads each one once to
+// hash it and to precompress the compressible ones with brotli, zstd and
+// gzip, keeping the variants that win (see winners). Variants
 // are stored by content hash in a directory that the build keeps in a cached
 // layer, so a rebuild compresses only what changed. The result is a
 // table.Table the server loads at start-up.
@@ -18,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -29,12 +31,19 @@ import (
 	"github.com/hardstatic/buildpack/internal/sitefs"
 )
 
-// Settings identifies the compressors and levels; variants made with other
-// settings are not reused.
-const Settings = "v1 br=11 zstd=best(8MiB window) gzip=9"
+// Settings identifies the compressors, levels and the rule that keeps a
+// variant; variants made with other settings are not reused.
+const Settings = "v2 br=11(10 under 3KiB) zstd=best(8MiB window) gzip=9 keep=saves 1/32 and beats gzip"
+
+// brotliQ11From is the smallest content compressed at brotli's quality 11;
+// smaller ones get quality 10. Measured here (BENCHMARKS.md, "Build time"):
+// quality 11 costs 2 to 3 times the CPU of 10 at every size for 2 to 4% fewer
+// bytes, and under 3 KiB brotli spends most of it on per-stream work, for a
+// saving of under 40 bytes a response (less than one of its header lines).
+const brotliQ11From = 3 << 10
 
 // cacheFile is the record of compressed content hashes in the variants
-// directory: sum -> encoding -> variant size (0: not smaller, not kept).
+// directory: sum -> encoding -> variant size (0: not kept).
 const cacheFile = "cache.json"
 
 // Options configure Analyze.
@@ -102,158 +111,241 @@ func HumanBytes(n int64) string {
 type candidate struct {
 	name, target string
 	protected    bool
+	walked       int64 // size when walked, for the order of work
 	size         int64
 	sum          string
+	typ          string
 	err          error
 }
 
-// Analyze walks opts.Root and returns its file table.
+// content is one distinct compressible content: the variant sizes of its
+// encodings (0: not kept), made now or found in the cache.
+type content struct {
+	sizes  map[string]int64
+	reused bool
+	err    error
+}
+
+// analysis is the state of one Analyze: the options with their defaults,
+// the open root, the variant cache, and the contents seen so far.
+type analysis struct {
+	opts     Options
+	root     *os.Root
+	cache    cacheRecord
+	zenc     *zstd.Encoder
+	mu       sync.Mutex
+	contents map[string]*content // by SHA-256, compressible contents only
+}
+
+// Analyze walks opts.Root and returns its file table. Each file is read once:
+// it is hashed and, when it is compressible and its content is new, its
+// variants are made from the same bytes.
 func Analyze(opts Options) (*table.Table, Stats, error) {
 	start := time.Now()
-	if opts.Workers <= 0 {
-		opts.Workers = runtime.GOMAXPROCS(0)
-	}
-	if opts.MinCompress <= 0 {
-		opts.MinCompress = 1 << 10
-	}
-	if opts.MaxCompress <= 0 {
-		opts.MaxCompress = 8 << 20
-	}
+	opts = opts.withDefaults()
 	var st Stats
-	tree := opts.Tree
-	if tree == nil {
-		rule, err := sitefs.NewRule(sitefs.RuleOptions{Hide: opts.Hide})
-		if err != nil {
-			return nil, st, err
-		}
-		if tree, err = sitefs.Walk(opts.Root, rule, sitefs.WalkOptions{}); err != nil {
-			return nil, st, err
-		}
+	tree, err := opts.walk()
+	if err != nil {
+		return nil, st, err
 	}
 	root, err := os.OpenRoot(opts.Root)
 	if err != nil {
 		return nil, st, fmt.Errorf("opening the site root: %w", err)
 	}
 	defer root.Close() //nolint:errcheck // read-only
+	a := &analysis{opts: opts, root: root, cache: loadCache(opts.Variants), contents: map[string]*content{}}
+	if opts.Variants != "" {
+		if a.zenc, err = newZstd(opts.Workers); err != nil {
+			return nil, st, err
+		}
+		defer a.zenc.Close() //nolint:errcheck // no output
+	}
+	files := candidates(tree, opts.Charset)
+	if err := a.readAll(files); err != nil {
+		return nil, st, err
+	}
+	t := a.table(tree, files, &st)
+	if opts.Variants != "" {
+		if st.Removed, err = saveCache(opts.Variants, a.kept()); err != nil {
+			return nil, st, err
+		}
+	}
+	st.Duration = time.Since(start)
+	return t, st, nil
+}
 
-	t := &table.Table{Version: table.Version, Root: opts.Root, Variants: opts.Variants, Files: map[string]*table.File{}}
+func (o Options) withDefaults() Options {
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.MinCompress <= 0 {
+		o.MinCompress = 1 << 10
+	}
+	if o.MaxCompress <= 0 {
+		o.MaxCompress = 8 << 20
+	}
+	return o
+}
+
+// walk returns o.Tree, or a walk of the root with o.Hide and no other rule.
+func (o Options) walk() (*sitefs.Tree, error) {
+	if o.Tree != nil {
+		return o.Tree, nil
+	}
+	rule, err := sitefs.NewRule(sitefs.RuleOptions{Hide: o.Hide})
+	if err != nil {
+		return nil, err
+	}
+	return sitefs.Walk(o.Root, rule, sitefs.WalkOptions{})
+}
+
+// candidates lists the files of the walk in name order.
+func candidates(tree *sitefs.Tree, charset string) []*candidate {
+	files := make([]*candidate, 0, len(tree.Files))
+	for _, name := range tree.Names() {
+		f := tree.Files[name]
+		files = append(files, &candidate{name: name, target: f.Target, protected: f.Protected, walked: f.Size,
+			typ: table.ContentType(name, charset)})
+	}
+	return files
+}
+
+// compressible reports whether a file of this type and size gets variants.
+func (a *analysis) compressible(typ string, size int64) bool {
+	return a.opts.Variants != "" && table.Compressible(typ) && size >= a.opts.MinCompress && size <= a.opts.MaxCompress
+}
+
+// readAll reads every file once, in parallel, largest first so that the
+// tail of the run stays parallel. A file that changed or vanished is left
+// out (c.err); a failure to write a variant fails the analysis.
+func (a *analysis) readAll(files []*candidate) error {
+	order := slices.Clone(files)
+	sort.SliceStable(order, func(i, j int) bool { return order[i].walked > order[j].walked })
+	parallel(a.opts.Workers, len(order), func(i int) { a.read(order[i]) })
+	for _, c := range files {
+		if w := a.contents[c.sum]; c.err == nil && w != nil && w.err != nil {
+			return fmt.Errorf("compressing %s: %w", c.target, w.err)
+		}
+	}
+	return nil
+}
+
+// read hashes one file and, when it is compressible, makes the variants of
+// its content from the bytes it hashed.
+func (a *analysis) read(c *candidate) {
+	f, size, err := openRegular(a.root, c.target)
+	if err != nil {
+		c.err = err
+		return
+	}
+	defer f.Close() //nolint:errcheck // read-only
+	if !a.compressible(c.typ, size) {
+		c.sum, c.size, c.err = hashReader(f, size)
+		return
+	}
+	data, err := io.ReadAll(io.LimitReader(f, size+1))
+	if err == nil && int64(len(data)) != size {
+		err = errChanged
+	}
+	if err != nil {
+		c.err = err
+		return
+	}
+	sum := sha256.Sum256(data)
+	c.sum, c.size = hex.EncodeToString(sum[:]), size
+	w := a.claim(c.sum)
+	if w == nil {
+		return
+	}
+	if sizes, ok := a.cache.lookup(a.opts.Variants, c.sum); ok {
+		w.sizes, w.reused = sizes, true
+		return
+	}
+	w.sizes, w.err = a.compress(c.sum, data)
+}
+
+var errChanged = errors.New("the file changed while it was read")
+
+// claim records a compressible content and returns it to the first file
+// that has it, nil to the others.
+func (a *analysis) claim(sum string) *content {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.contents[sum] != nil {
+		return nil
+	}
+	w := &content{}
+	a.contents[sum] = w
+	return w
+}
+
+// table builds the file table from the read files and fills st.
+func (a *analysis) table(tree *sitefs.Tree, files []*candidate, st *Stats) *table.Table {
+	t := &table.Table{Version: table.Version, Root: a.opts.Root, Variants: a.opts.Variants, Files: make(map[string]*table.File, len(files))}
 	for d := range tree.Dirs {
 		t.Dirs = append(t.Dirs, d)
 	}
 	sort.Strings(t.Dirs)
-	files := make([]*candidate, 0, len(tree.Files))
-	for _, name := range tree.Names() {
-		f := tree.Files[name]
-		files = append(files, &candidate{name: name, target: f.Target, protected: f.Protected})
-	}
-
-	// Phase 1: hash every file, in parallel.
-	parallel(opts.Workers, len(files), func(i int) {
-		c := files[i]
-		c.sum, c.size, c.err = hashFile(root, c.target)
-	})
-
-	// Phase 2: compress each distinct compressible content not in the cache.
-	cache := loadCache(opts.Variants)
-	type work struct {
-		sum, name string
-		size      int64
-		sizes     map[string]int64
-		err       error
-	}
-	todo := map[string]*work{}
-	var order []*work
+	st.Dirs = len(t.Dirs)
 	for _, c := range files {
 		if c.err != nil {
 			st.Skipped++
 			continue
 		}
-		f := &table.File{
-			Size: c.size, SHA256: c.sum,
-			Type:         table.ContentType(c.name, opts.Charset),
-			CacheControl: table.CacheControlFor(c.name),
-			Protected:    c.protected,
-		}
+		f := &table.File{Size: c.size, SHA256: c.sum, Type: c.typ, CacheControl: table.CacheControlFor(c.name), Protected: c.protected}
 		if c.target != c.name {
 			f.Target = c.target
 		}
 		t.Files[c.name] = f
 		st.Files++
 		st.Bytes += c.size
-		if opts.Variants == "" || !table.Compressible(f.Type) || c.size < opts.MinCompress || c.size > opts.MaxCompress {
-			continue
+		if a.compressible(f.Type, f.Size) {
+			st.Compressible++
+			st.addVariants(f, a.contents[c.sum].sizes)
 		}
-		st.Compressible++
-		if todo[c.sum] != nil {
-			continue
-		}
-		w := &work{sum: c.sum, name: c.target, size: c.size}
-		todo[c.sum] = w
-		if sizes, ok := cache.lookup(opts.Variants, c.sum); ok {
-			w.sizes = sizes
-			st.Reused++
-			continue
-		}
-		order = append(order, w)
 	}
-	if len(order) > 0 {
-		enc, err := newZstd(opts.Workers)
-		if err != nil {
-			return nil, st, err
-		}
-		// Large files first, so that the tail of the run stays parallel.
-		sort.SliceStable(order, func(i, j int) bool { return order[i].size > order[j].size })
-		parallel(opts.Workers, len(order), func(i int) {
-			w := order[i]
-			w.sizes, w.err = compressFile(root, w.name, w.sum, w.size, opts.Variants, enc, w.size >= 256<<10)
-		})
-		_ = enc.Close()
-		for _, w := range order {
-			if w.err != nil {
-				return nil, st, fmt.Errorf("compressing %s: %w", w.name, w.err)
-			}
+	for _, w := range a.contents {
+		if w.reused {
+			st.Reused++
+		} else {
 			st.New++
 		}
 	}
-	if opts.Variants != "" {
-		keep := map[string]map[string]int64{}
-		for sum, w := range todo {
-			keep[sum] = w.sizes
+	return t
+}
+
+// addVariants gives f the variants of its content and counts them.
+func (s *Stats) addVariants(f *table.File, sizes map[string]int64) {
+	best := f.Size
+	for enc, n := range sizes {
+		if n <= 0 || n >= f.Size {
+			continue
 		}
-		for name, f := range t.Files {
-			w := todo[f.SHA256]
-			if w == nil || !table.Compressible(f.Type) || f.Size < opts.MinCompress || f.Size > opts.MaxCompress {
-				continue
-			}
-			best := f.Size
-			for enc, n := range w.sizes {
-				if n > 0 && n < f.Size {
-					if f.Encoded == nil {
-						f.Encoded = map[string]int64{}
-					}
-					f.Encoded[enc] = n
-					best = min(best, n)
-					if st.EncBytes == nil {
-						st.EncBytes = map[string]int64{}
-					}
-					st.EncBytes[enc] += n
-				}
-			}
-			if f.Encoded != nil {
-				st.Compressed++
-				st.RawBytes += f.Size
-				st.BestBytes += best
-			}
-			_ = name
+		if f.Encoded == nil {
+			f.Encoded = map[string]int64{}
 		}
-		var err error
-		if st.Removed, err = saveCache(opts.Variants, keep); err != nil {
-			return nil, st, err
+		f.Encoded[enc] = n
+		best = min(best, n)
+		if s.EncBytes == nil {
+			s.EncBytes = map[string]int64{}
 		}
+		s.EncBytes[enc] += n
 	}
-	st.Dirs = len(t.Dirs)
-	st.Duration = time.Since(start)
-	return t, st, nil
+	if f.Encoded != nil {
+		s.Compressed++
+		s.RawBytes += f.Size
+		s.BestBytes += best
+	}
+}
+
+// kept is what the variants directory keeps: every compressible content of
+// this analysis and the sizes of its variants.
+func (a *analysis) kept() map[string]map[string]int64 {
+	keep := make(map[string]map[string]int64, len(a.contents))
+	for sum, w := range a.contents {
+		keep[sum] = w.sizes
+	}
+	return keep
 }
 
 // openRegular opens a regular file in the root without blocking on a FIFO
@@ -271,70 +363,87 @@ func openRegular(root *os.Root, name string) (*os.File, int64, error) {
 	return f, info.Size(), nil
 }
 
-func hashFile(root *os.Root, name string) (string, int64, error) {
-	f, size, err := openRegular(root, name)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close() //nolint:errcheck // read-only
+func hashReader(r io.Reader, size int64) (string, int64, error) {
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	n, err := io.Copy(h, r)
 	if err != nil {
 		return "", 0, err
 	}
 	if n != size {
-		return "", 0, errors.New("the file changed while it was read")
+		return "", 0, errChanged
 	}
 	return hex.EncodeToString(h.Sum(nil)), size, nil
 }
 
-// compressFile writes the variants of one content that are smaller than it,
-// and returns every encoding's size (0 when not kept).
-func compressFile(root *os.Root, name, sum string, size int64, dir string, zenc *zstd.Encoder, concurrent bool) (map[string]int64, error) {
-	f, n, err := openRegular(root, name)
+// compress writes the variants of one content that win (see winners) and
+// returns every encoding's size (0 when not kept). gzip comes first: when
+// even it does not save enough, the content is not compressible (random or
+// already compressed bytes) and the costlier encoders are not run.
+func (a *analysis) compress(sum string, data []byte) (map[string]int64, error) {
+	out := make(map[string][]byte, len(table.Encodings))
+	gz, err := Compress(table.Gzip, data, a.zenc)
 	if err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(io.LimitReader(f, size+1))
-	_ = f.Close()
-	if err != nil {
-		return nil, err
-	}
-	if n != size || int64(len(data)) != size {
-		return nil, errors.New("the file changed during the build")
-	}
-	if got := sha256.Sum256(data); hex.EncodeToString(got[:]) != sum {
-		return nil, errors.New("the file changed during the build")
-	}
-	sizes := map[string]int64{}
-	var mu sync.Mutex
-	var firstErr error
-	do := func(enc string) {
-		out, err := Compress(enc, data, zenc)
-		if err == nil && int64(len(out)) < size {
-			err = writeAtomic(filepath.Join(dir, filepath.FromSlash(table.VariantPath(sum, enc))), out)
+	out[table.Gzip] = gz
+	if saves(len(data), len(gz)) {
+		others := []string{table.Brotli, table.Zstd}
+		var mu sync.Mutex
+		encode := func(enc string) {
+			b, e := Compress(enc, data, a.zenc)
+			mu.Lock()
+			defer mu.Unlock()
+			out[enc], err = b, errors.Join(err, e)
+		}
+		if len(data) >= 256<<10 {
+			var wg sync.WaitGroup
+			for _, enc := range others {
+				wg.Go(func() { encode(enc) })
+			}
+			wg.Wait()
 		} else {
-			out = nil
+			for _, enc := range others {
+				encode(enc)
+			}
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil && firstErr == nil {
-			firstErr = err
-		}
-		sizes[enc] = int64(len(out))
-	}
-	if concurrent {
-		var wg sync.WaitGroup
-		for _, enc := range table.Encodings {
-			wg.Go(func() { do(enc) })
-		}
-		wg.Wait()
-	} else {
-		for _, enc := range table.Encodings {
-			do(enc)
+		if err != nil {
+			return nil, err
 		}
 	}
-	return sizes, firstErr
+	sizes := winners(len(data), out)
+	for enc, n := range sizes {
+		if n == 0 {
+			continue
+		}
+		if err := writeAtomic(filepath.Join(a.opts.Variants, filepath.FromSlash(table.VariantPath(sum, enc))), out[enc]); err != nil {
+			return nil, err
+		}
+	}
+	return sizes, nil
+}
+
+// saves reports whether an encoding of n bytes into m saves enough to be
+// worth a variant: at least 1/32 of the file (3%, 32 bytes or more as files
+// under 1 KiB are not compressed).
+func saves(n, m int) bool { return m <= n-n/32 }
+
+// winners decides which variants win: a variant is kept when it saves enough
+// (saves), and brotli and zstd only when they are also smaller than gzip,
+// because a client that accepts them accepts gzip too and the server
+// prefers them, so a larger one would only cost bytes. It returns each
+// encoding's size, 0 for those not kept.
+func winners(n int, out map[string][]byte) map[string]int64 {
+	sizes := make(map[string]int64, len(table.Encodings))
+	gz, gzOK := len(out[table.Gzip]), out[table.Gzip] != nil && saves(n, len(out[table.Gzip]))
+	for _, enc := range table.Encodings {
+		sizes[enc] = 0
+		b, made := out[enc]
+		if !made || !saves(n, len(b)) || (enc != table.Gzip && gzOK && len(b) >= gz) {
+			continue
+		}
+		sizes[enc] = int64(len(b))
+	}
+	return sizes
 }
 
 // Compress encodes data at the build's levels. zenc may be nil.
@@ -344,7 +453,7 @@ func Compress(enc string, data []byte, zenc *zstd.Encoder) ([]byte, error) {
 	case table.Brotli:
 		// A window no larger than the input: the same output, without
 		// allocating and clearing a 4 MiB window for every small file.
-		w := brotli.NewWriterOptions(&buf, brotli.WriterOptions{Quality: brotli.BestCompression, LGWin: brotliWindow(len(data))})
+		w := brotli.NewWriterOptions(&buf, brotli.WriterOptions{Quality: brotliQuality(len(data)), LGWin: brotliWindow(len(data))})
 		if _, err := w.Write(data); err != nil {
 			return nil, err
 		}
@@ -402,6 +511,14 @@ func Decompress(enc string, data []byte) ([]byte, error) {
 func newZstd(concurrency int) (*zstd.Encoder, error) {
 	return zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBestCompression),
 		zstd.WithWindowSize(8<<20), zstd.WithEncoderConcurrency(concurrency))
+}
+
+// brotliQuality is the brotli quality for n bytes (brotliQ11From).
+func brotliQuality(n int) int {
+	if n < brotliQ11From {
+		return brotli.BestCompression - 1
+	}
+	return brotli.BestCompression
 }
 
 // brotliWindow is log2 of the smallest window covering n bytes, within

@@ -1,11 +1,16 @@
 package site
 
 import (
+	"bytes"
 	"crypto/rand"
+	"fmt"
+	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/andybalholm/brotli"
 
 	"github.com/hardstatic/buildpack/internal/site/table"
 )
@@ -237,5 +242,122 @@ func TestTableRoundTrip(t *testing.T) {
 	}
 	if len(back.Files["b/c.css"].Encoded) != 3 {
 		t.Errorf("b/c.css variants: %v", back.Files["b/c.css"].Encoded)
+	}
+}
+
+// words is text with the statistics of a page: short words, repeated.
+func words(seed uint64, n int) string {
+	r := mrand.New(mrand.NewPCG(seed, 7)) //nolint:gosec // reproducible test data
+	vocab := strings.Fields("the a of static site server cache header build layer image page policy content " +
+		"security file request response browser script style link table variant brotli gzip zstd window " +
+		"quality level stream block literal match distance context histogram cluster entropy huffman code " +
+		"length symbol bit byte word dictionary transform prefix suffix offset repeat copy insert command " +
+		"metadata encoder decoder writer reader buffer chunk frame magic checksum")
+	var b strings.Builder
+	b.WriteString("<!doctype html>\n<title>page</title>\n")
+	for b.Len() < n {
+		b.WriteString("<p>")
+		for range 8 + r.IntN(20) {
+			b.WriteString(vocab[r.IntN(len(vocab))])
+			b.WriteByte(' ')
+		}
+		b.WriteString("</p>\n")
+	}
+	return b.String()[:n]
+}
+
+// zstdLoses is a small page whose zstd encoding is not smaller than its
+// gzip one.
+func zstdLoses(t *testing.T) string {
+	t.Helper()
+	for seed := range uint64(200) {
+		page := []byte(words(seed, 1500))
+		z, _ := Compress(table.Zstd, page, nil)
+		g, _ := Compress(table.Gzip, page, nil)
+		if len(z) >= len(g) {
+			return string(page)
+		}
+	}
+	t.Fatal("no generated page has a zstd encoding as large as its gzip one")
+	return ""
+}
+
+// Every kept variant decompresses to its file; a variant that does not win
+// (saves less than 1/32 of the file, or brotli or zstd not smaller than
+// gzip) is neither written nor in the table, so it is never served.
+func TestVariantsWin(t *testing.T) {
+	var js strings.Builder
+	for i := range 600 {
+		fmt.Fprintf(&js, "export function handler%d(e){return e.target.value+%d}\n", i, i*7)
+	}
+	almost := randomString(t, 4000) + strings.Repeat("a", 100) // gzip saves about 2%
+	files := map[string]string{
+		"small.html":  words(1, 1500),
+		"zstd.html":   zstdLoses(t),
+		"app.js":      js.String(),
+		"almost.txt":  almost,
+		"noise.txt":   randomString(t, 4096),
+		"site.css":    strings.Repeat("body{margin:0 auto;max-width:40em}\n", 100),
+		"exact3k.css": words(2, brotliQ11From),
+	}
+	root := writeTree(t, files)
+	variants := filepath.Join(t.TempDir(), "variants")
+	tab, _, err := Analyze(Options{Root: root, Variants: variants})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range files {
+		f := tab.Files[name]
+		if f == nil {
+			t.Fatalf("%s is not in the table", name)
+		}
+		for _, enc := range table.Encodings {
+			file := filepath.Join(variants, filepath.FromSlash(table.VariantPath(f.SHA256, enc)))
+			n := f.Encoded[enc]
+			data, err := os.ReadFile(file)
+			if n == 0 {
+				if err == nil {
+					t.Errorf("%s: a %s variant was written (%d bytes) but is not in the table", name, enc, len(data))
+				}
+				continue
+			}
+			if err != nil || int64(len(data)) != n {
+				t.Errorf("%s: %s variant of %d bytes in the table, on disk %d bytes (%v)", name, enc, n, len(data), err)
+				continue
+			}
+			back, err := Decompress(enc, data)
+			if err != nil || string(back) != body {
+				t.Errorf("%s: the %s variant does not decompress to the file (%v)", name, enc, err)
+			}
+			if n > f.Size-f.Size/32 {
+				t.Errorf("%s: %s variant of %d bytes kept for a file of %d: it saves less than 1/32", name, enc, n, f.Size)
+			}
+			if gz := f.Encoded[table.Gzip]; enc != table.Gzip && n >= gz {
+				t.Errorf("%s: %s variant of %d bytes kept, not smaller than the gzip one (%d)", name, enc, n, gz)
+			}
+		}
+	}
+	for _, name := range []string{"small.html", "app.js", "site.css", "exact3k.css"} {
+		if got := tab.Files[name].Encoded; len(got) != 3 {
+			t.Errorf("%s: variants %v, want br, zstd and gzip", name, got)
+		}
+	}
+	for _, name := range []string{"almost.txt", "noise.txt"} {
+		if got := tab.Files[name].Encoded; len(got) != 0 {
+			t.Errorf("%s saves less than 1/32 with every encoding, yet has variants %v", name, got)
+		}
+	}
+	if got := tab.Files["zstd.html"].Encoded; got[table.Zstd] != 0 || got[table.Brotli] == 0 || got[table.Gzip] == 0 {
+		t.Errorf("zstd.html: variants %v, want br and gzip only (its zstd encoding is not smaller than gzip)", got)
+	}
+	// Quality 11 from brotliQ11From bytes on: the bytes of the best setting.
+	for _, name := range []string{"app.js", "exact3k.css"} {
+		var buf bytes.Buffer
+		w := brotli.NewWriterOptions(&buf, brotli.WriterOptions{Quality: 11, LGWin: 24})
+		_, _ = w.Write([]byte(files[name]))
+		_ = w.Close()
+		if got := tab.Files[name].Encoded[table.Brotli]; got > int64(buf.Len()) {
+			t.Errorf("%s: brotli variant of %d bytes, quality 11 gives %d", name, got, buf.Len())
+		}
 	}
 }
