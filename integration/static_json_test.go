@@ -33,6 +33,10 @@ func TestStaticJSON(t *testing.T) {
 	cfgGet(t, srv, cfgReq{path: "/"}, 200, "STATIC-JSON-SPA-INDEX")
 	cfgGet(t, srv, cfgReq{path: "/some/client/route"}, 200, "STATIC-JSON-SPA-INDEX")
 	cfgGet(t, srv, cfgReq{path: "/docs/getting-started"}, 200, "STATIC-JSON-DOCS-INDEX")
+	// "/*.html": "index.html", the example of Heroku's README: a missing
+	// page with an extension (which the fallback leaves a 404) gets index.html.
+	cfgGet(t, srv, cfgReq{path: "/legacy-page.html"}, 200, "STATIC-JSON-SPA-INDEX")
+	cfgGet(t, srv, cfgReq{path: "/docs/legacy-page.html"}, 200, "STATIC-JSON-DOCS-INDEX")
 	cfgRedirect(t, srv, cfgReq{path: "/blog"}, 302, "https://blog.example.com/posts")
 	cfgRedirect(t, srv, cfgReq{path: "/old-page"}, 301, "/about")
 	// The router's https port is 443: the redirect drops the backend's port.

@@ -87,11 +87,15 @@ func plan(opts Options, log logger) (*Plan, error) {
 	if err := p.findRoot(opts, cfg.Root, log); err != nil {
 		return nil, err
 	}
+	warnOtherHosts(opts.AppDir, loaded.Source, log)
+	if cfg, err = loadRootRules(cfg, p.abs, log); err != nil {
+		return nil, err
+	}
 	explicitNotFound := cfg.NotFound != ""
 	if cfg, err = cfg.CheckFiles(p.abs); err != nil {
 		return nil, err
 	}
-	hide := []string{config.FileName, config.StaticJSONName}
+	hide := append([]string{config.FileName, config.StaticJSONName}, migrate.ConfigFiles...)
 	if p.tree, err = walkRoot(p.abs, cfg, hide); err != nil {
 		return nil, err
 	}

@@ -127,3 +127,13 @@ func skipString(src string, i int) int {
 	}
 	return len(src)
 }
+
+// CheckTOMLDepth refuses a TOML document nested deeper than MaxDepth, as
+// Parse does, before a TOML parser reads it (for the other hosts' TOML
+// files, such as netlify.toml).
+func CheckTOMLDepth(name string, data []byte) error {
+	if at, deep := tomlDepth(string(data)); deep {
+		return TooDeepError(name, at)
+	}
+	return nil
+}

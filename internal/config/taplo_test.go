@@ -184,6 +184,17 @@ func TestTaploAgreesWithParse(t *testing.T) {
 		{"bad country_header", "country_header = \"CF IPCountry\"\n", false},
 		{"force not a bool", "[[redirects]]\nfrom = \"/a\"\nto = \"/b\"\nforce = \"no\"\n", false},
 	}
+	// The other golden files: what migrate prints for each format.
+	goldens, _ := filepath.Glob(filepath.Join("testdata", "encoded", "*.toml"))
+	for _, g := range goldens {
+		if name := filepath.Base(g); name != "kitchen-sink.toml" && name != "static-json.toml" {
+			tests = append(tests, struct {
+				name  string
+				doc   string
+				valid bool
+			}{"migrated " + name, encoded(name), true})
+		}
+	}
 	dir := t.TempDir()
 	files := make([]string, len(tests))
 	for i, tc := range tests {

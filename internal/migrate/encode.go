@@ -59,7 +59,7 @@ func EncodeTOML(cfg *config.Config, notes []string) []byte {
 	}
 	if body.Len() > 0 {
 		b.WriteByte('\n')
-		b.Write(body.Bytes())
+		b.Write(bytes.TrimLeft(body.Bytes(), "\n")) // one blank line, also before a first table
 	}
 	return b.Bytes()
 }

@@ -107,7 +107,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 	}
 }
 
-func mustRead(t *testing.T, file string) []byte {
+func mustRead(t testing.TB, file string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {

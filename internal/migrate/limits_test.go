@@ -59,3 +59,34 @@ func TestHeaderRulesBound(t *testing.T) {
 		t.Errorf("static.toml: %v\nwant %s", err, want)
 	}
 }
+
+// netlify.toml is bounded as static.toml is: deep nesting is refused
+// before the TOML parser, whose cost grows much faster than the depth,
+// reads it.
+func TestParseNetlifyTOMLBounds(t *testing.T) {
+	for _, src := range []string{
+		"a = " + strings.Repeat("{a=", 8000) + "1" + strings.Repeat("}", 8000),
+		strings.Repeat("a.", 8000) + "b = 1",
+		"[" + strings.Repeat("a.", 8000) + "b]",
+	} {
+		_, err := ParseNetlifyTOML(NetlifyTOML, []byte(src))
+		if err == nil || !strings.HasPrefix(err.Error(), "netlify.toml:1:") || !strings.Contains(err.Error(), "nested more than 16 levels deep") {
+			t.Errorf("%.20s...: %v", src, err)
+		}
+	}
+}
+
+func TestParseRedirectsBounds(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i <= MaxRules; i++ {
+		fmt.Fprintf(&b, "/a%d /b\n", i)
+	}
+	_, err := ParseRedirects(RedirectsFile, []byte(b.String()))
+	if err == nil || err.Error() != `_redirects:10001:1: more than 10000 rules (a rule set this large is a mistake: merge rules with * and :placeholders)` {
+		t.Errorf("%d rules: %v", MaxRules+1, err)
+	}
+	_, err = ParseRedirects(RedirectsFile, []byte(strings.Repeat("x", config.MaxFileSize+1)))
+	if err == nil || !strings.Contains(err.Error(), "more than the 1 MiB") {
+		t.Errorf("large file: %v", err)
+	}
+}

@@ -358,7 +358,7 @@ func (m *migration) routes(v *jsonValue) {
 		}
 		from, ok := routePattern(mem.key)
 		if !ok {
-			m.notMigrated(`routes %q -> %q: static.toml rewrites match whole path segments (":name" for one segment, a final "*" for the rest), so this glob has no equivalent; add a rewrite by hand.`, mem.key, target)
+			m.notMigrated(`routes %q -> %q: static.toml rewrites match whole path segments (":name" for one segment, a final "*" for the rest, "*" inside the last segment), so this glob has no equivalent; add a rewrite by hand.`, mem.key, target)
 			continue
 		}
 		m.cfg.Rewrites = append(m.cfg.Rewrites, config.Rewrite{From: from, To: target})
@@ -408,7 +408,8 @@ func (v *jsonValue) routePath() string {
 
 // routePattern turns a Heroku glob ("*" within one segment, "**" any
 // characters) into a route pattern when one means the same: "*" as a whole
-// segment becomes :name and "**" as the whole last segment becomes *.
+// segment becomes :name, "**" as the whole last segment becomes *, and a
+// "*" inside the last segment stays as it is.
 func routePattern(glob string) (string, bool) {
 	if !strings.HasPrefix(glob, "/") {
 		return "", false
@@ -422,6 +423,10 @@ func routePattern(glob string) (string, bool) {
 		case seg == "*":
 			n++
 			segs[i] = ":segment" + strconv.Itoa(n)
+		case i == len(segs)-1 && strings.Contains(seg, "*") && !strings.Contains(seg, "**") && !strings.HasPrefix(seg, ":"):
+			// "/*.html" (Heroku's README): a * inside the last segment
+			// matches any characters but "/", as in Heroku's own
+			// glob-to-regex ([^/]*), and so it does in a rewrite's from.
 		case strings.Contains(seg, "*") || strings.HasPrefix(seg, ":"):
 			return "", false
 		}

@@ -112,6 +112,7 @@ func TestStaticJSONRoutes(t *testing.T) {
 	wantRewrites := []config.Rewrite{
 		{From: "/assets/:segment1", To: "/assets/"},
 		{From: "/route/*", To: "/bar/baz.html"},
+		{From: "/*.html", To: "/index.html"}, // the example of Heroku's README
 		{From: "/spa/*", To: "/spa.html"},
 	}
 	if !reflect.DeepEqual(cfg.Rewrites, wantRewrites) {
@@ -120,7 +121,14 @@ func TestStaticJSONRoutes(t *testing.T) {
 	if cfg.Fallback != "/index.html" {
 		t.Errorf("Fallback = %q", cfg.Fallback)
 	}
-	requireNote(t, notes, "NOT MIGRATED", `"/*.html"`)
+	if hasNote(notes, "NOT MIGRATED", `"/*.html"`) {
+		t.Errorf("/*.html is still not migrated: %v", notes)
+	}
+	// A * inside another segment, or ** inside one, has no equivalent.
+	_, more := parseJSONOK(t, `{"routes": {"/*/a.html": "x.html", "/docs/**.html": "y.html", "/a*/b": "z.html"}}`)
+	for _, g := range []string{`"/docs/**.html"`, `"/a*/b"`} {
+		requireNote(t, more, "NOT MIGRATED", g)
+	}
 	requireNote(t, notes, "NOT MIGRATED", `"/never/**"`, `"/**"`)
 	requireNote(t, notes, `"except"`, "/spa/assets/")
 	requireNote(t, notes, "fallback", "404 instead of /index.html")
@@ -328,7 +336,7 @@ func TestStaticJSONFixture(t *testing.T) {
 	if cfg.Root != "build" || cfg.Fallback != "/index.html" || cfg.NotFound != "404.html" || !cfg.HTTPSOnly || !cfg.CleanURLs {
 		t.Errorf("cfg = %+v", cfg)
 	}
-	if len(cfg.Rewrites) != 1 || !reflect.DeepEqual(cfg.Rewrites[0], config.Rewrite{From: "/docs/*", To: "/docs/index.html"}) {
+	if !reflect.DeepEqual(cfg.Rewrites, []config.Rewrite{{From: "/docs/*", To: "/docs/index.html"}, {From: "/*.html", To: "/index.html"}}) {
 		t.Errorf("Rewrites = %+v", cfg.Rewrites)
 	}
 	if len(cfg.Redirects) != 2 || cfg.Redirects[0].To != "${BLOG_URL}/posts" || cfg.Redirects[0].Status != 302 || cfg.Redirects[1].Status != 301 {
