@@ -68,7 +68,14 @@ func printCheck(w io.Writer, plan *buildpack.Plan) error {
 	default:
 		p.line("Config: none (no %s: the hardened defaults)", config.FileName)
 	}
+	if len(plan.RootRules) > 0 {
+		p.line("Rules: %s in the root (Netlify / Cloudflare Pages syntax) are valid, applied before %s's and never served",
+			strings.Join(plan.RootRules, " and "), config.FileName)
+	}
 	p.line("Root: %s", plan.RootDetail())
+	for _, w := range plan.Warnings {
+		p.line("Warning: %s", w)
+	}
 	s := plan.Summary()
 	p.routes(s.Routes)
 	p.headerRules(s.HeaderRules)

@@ -46,6 +46,9 @@ type Plan struct {
 	// Warnings are the plan's warnings, as the log shows them after
 	// "WARNING: " (names escaped).
 	Warnings []string
+	// RootRules are the other hosts' rule files read from the root
+	// (migrate.RootFiles: _redirects, _headers), applied before Source's.
+	RootRules []string
 	// Root is the served directory and why it was chosen.
 	Root config.Root
 	// Manifest is the hand-over to the server (its file table is added by
@@ -88,7 +91,7 @@ func plan(opts Options, log logger) (*Plan, error) {
 		return nil, err
 	}
 	warnOtherHosts(opts.AppDir, loaded.Source, log)
-	if cfg, err = loadRootRules(cfg, p.abs, log); err != nil {
+	if cfg, p.RootRules, err = loadRootRules(cfg, p.abs, log); err != nil {
 		return nil, err
 	}
 	explicitNotFound := cfg.NotFound != ""

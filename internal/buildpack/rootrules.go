@@ -12,10 +12,10 @@ import (
 // loadRootRules returns cfg with the rules of the root's _redirects and
 // _headers (Netlify / Cloudflare Pages) ahead of static.toml's, and logs
 // them as static.toml. A rule that cannot be honoured fails the build.
-func loadRootRules(cfg *config.Config, abs string, log logger) (*config.Config, error) {
+func loadRootRules(cfg *config.Config, abs string, log logger) (*config.Config, []string, error) {
 	cfg, rules, err := migrate.LoadRootFiles(cfg, abs)
 	if err != nil || rules == nil {
-		return cfg, err
+		return cfg, nil, err
 	}
 	log.Step("Rules: %s in the root, applied before %s's (never served). Their %s equivalent:",
 		strings.Join(rules.Files, " and "), config.FileName, config.FileName)
@@ -23,7 +23,7 @@ func loadRootRules(cfg *config.Config, abs string, log logger) (*config.Config, 
 	for _, n := range rules.Notes {
 		log.Warn("%s", n)
 	}
-	return cfg, nil
+	return cfg, rules.Files, nil
 }
 
 // warnOtherHosts names the other hosts' configuration files of the app that
