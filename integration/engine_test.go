@@ -135,7 +135,7 @@ type container struct {
 func (env *engineEnv) dockerRun(t *testing.T, name string, port int, image string, args ...string) *container {
 	t.Helper()
 	if port == 0 {
-		port = mustFreePort(t)
+		port = freePort(t)
 	}
 	ctx := env.ctx
 	_, _ = env.try(ctx, "docker", "rm", "--force", name)
@@ -430,15 +430,6 @@ func checkREADMECommand(t *testing.T, root, command string) {
 	if !strings.Contains(string(data), command) {
 		t.Errorf("README.md does not show the command the tests run: %s", command)
 	}
-}
-
-func mustFreePort(t *testing.T) int {
-	t.Helper()
-	port, err := freeTCPPort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return port
 }
 
 func tail(s string, n int) string {

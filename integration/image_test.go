@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -106,7 +107,7 @@ func TestPackagedImage(t *testing.T) {
 			t.Errorf("working dir %q, want %q", cf.Config.WorkingDir, ws.AppDir)
 		}
 		for _, want := range []string{"CNB_LAYERS_DIR=" + ws.LayersDir, "CNB_APP_DIR=" + ws.AppDir} {
-			if !contains(cf.Config.Env, want) {
+			if !slices.Contains(cf.Config.Env, want) {
 				t.Errorf("env lacks %s: %q", want, cf.Config.Env)
 			}
 		}
@@ -525,15 +526,6 @@ func untarStream(r io.Reader, dir string) error {
 			}
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Every packaged architecture holds binaries for that architecture, the bin

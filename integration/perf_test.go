@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bytes"
 	"compress/gzip"
 	"fmt"
 	"io"
@@ -12,32 +11,7 @@ import (
 	"testing"
 
 	"github.com/andybalholm/brotli"
-
-	"github.com/hardstatic/buildpack/integration/lifecycle"
 )
-
-// perfRequest sends GET (or HEAD) path with the given request headers and
-// returns the response with its raw (still encoded) body.
-func perfRequest(t *testing.T, srv *lifecycle.Server, method, path string, hdr map[string]string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, srv.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: reading the body: %v", method, path, err)
-	}
-	return resp, body
-}
 
 // The build precompresses compressible files into a cached layer; the server
 // negotiates br/gzip with strong ETags and 304s; a rebuild reuses the
@@ -67,7 +41,7 @@ func TestPerfPrecompressedVariants(t *testing.T) {
 		{"br;q=0, gzip", "gzip"},
 		{"", ""},
 	} {
-		resp, body := perfRequest(t, srv, "GET", path, map[string]string{"Accept-Encoding": tc.accept})
+		resp, body := do(t, srv, request{path: path, header: map[string]string{"Accept-Encoding": tc.accept}})
 		if resp.StatusCode != 200 {
 			t.Fatalf("GET %s (Accept-Encoding %q): status %d", path, tc.accept, resp.StatusCode)
 		}
@@ -85,14 +59,14 @@ func TestPerfPrecompressedVariants(t *testing.T) {
 		var err error
 		switch tc.want {
 		case "br":
-			decoded, err = io.ReadAll(brotli.NewReader(bytes.NewReader(body)))
+			decoded, err = io.ReadAll(brotli.NewReader(strings.NewReader(body)))
 		case "gzip":
 			var zr *gzip.Reader
-			if zr, err = gzip.NewReader(bytes.NewReader(body)); err == nil {
+			if zr, err = gzip.NewReader(strings.NewReader(body)); err == nil {
 				decoded, err = io.ReadAll(zr)
 			}
 		default:
-			decoded = body
+			decoded = []byte(body)
 		}
 		if err != nil || string(decoded) != js.String() {
 			t.Errorf("GET %s (Accept-Encoding %q): the decoded body differs from the file (err %v)", path, tc.accept, err)
@@ -104,12 +78,12 @@ func TestPerfPrecompressedVariants(t *testing.T) {
 		if !strings.HasPrefix(etag, `"`) {
 			t.Fatalf("GET %s: ETag %q is not a strong entity tag", path, etag)
 		}
-		resp, _ = perfRequest(t, srv, "GET", path, map[string]string{"Accept-Encoding": tc.accept, "If-None-Match": etag})
+		resp, _ = do(t, srv, request{path: path, header: map[string]string{"Accept-Encoding": tc.accept, "If-None-Match": etag}})
 		if resp.StatusCode != http.StatusNotModified {
 			t.Errorf("GET %s with If-None-Match %s: status %d, want 304", path, etag, resp.StatusCode)
 		}
 	}
-	resp, _ := perfRequest(t, srv, "GET", "/data.txt", nil)
+	resp, _ := do(t, srv, request{path: "/data.txt"})
 	etag1 := resp.Header.Get("ETag")
 	if resp.StatusCode != 200 || etag1 == "" {
 		t.Fatalf("GET /data.txt: status %d, ETag %q", resp.StatusCode, etag1)
@@ -118,7 +92,7 @@ func TestPerfPrecompressedVariants(t *testing.T) {
 	if got := resp.Header.Values("Cache-Control"); len(got) != 1 || got[0] != "max-age=60" {
 		t.Errorf("GET /data.txt: Cache-Control %q, want the [headers] value \"max-age=60\" only", got)
 	}
-	resp, _ = perfRequest(t, srv, "GET", "/", nil)
+	resp, _ = do(t, srv, request{path: "/"})
 	if got := resp.Header.Get("Cache-Control"); got != "no-cache" {
 		t.Errorf("GET /: Cache-Control %q, want no-cache", got)
 	}
@@ -141,19 +115,19 @@ func TestPerfPrecompressedVariants(t *testing.T) {
 		}
 	}
 	srv = launch(t, ws, nil)
-	resp, body := perfRequest(t, srv, "GET", "/data.txt", nil)
+	resp, body := do(t, srv, request{path: "/data.txt"})
 	etag2 := resp.Header.Get("ETag")
-	if string(body) != "version-BBBB\n" {
+	if body != "version-BBBB\n" {
 		t.Errorf("GET /data.txt after the rebuild: body %q", body)
 	}
 	if etag2 == "" || etag2 == etag1 {
 		t.Errorf("GET /data.txt: the ETag did not change with the content (before %q, after %q)", etag1, etag2)
 	}
-	resp, _ = perfRequest(t, srv, "GET", "/data.txt", map[string]string{"If-None-Match": etag1})
+	resp, _ = do(t, srv, request{path: "/data.txt", header: map[string]string{"If-None-Match": etag1}})
 	if resp.StatusCode != 200 {
 		t.Errorf("GET /data.txt with the old ETag: status %d, want 200", resp.StatusCode)
 	}
-	resp, _ = perfRequest(t, srv, "GET", "/data.txt", map[string]string{"If-None-Match": etag2})
+	resp, _ = do(t, srv, request{path: "/data.txt", header: map[string]string{"If-None-Match": etag2}})
 	if resp.StatusCode != http.StatusNotModified {
 		t.Errorf("GET /data.txt with the new ETag: status %d, want 304", resp.StatusCode)
 	}
