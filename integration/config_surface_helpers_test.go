@@ -18,6 +18,26 @@ func cfgBuilt(t *testing.T, fixture string) (*lifecycle.Workspace, string) {
 	return ws, build(t, ws)
 }
 
+// cfgBuildFailsAt builds fixture, checks that the build fails with an error
+// line pointing at at (such as "static.toml:3:1") and that the line names
+// each of words (the key, the file), and returns the build output.
+func cfgBuildFailsAt(t *testing.T, fixture, at string, words ...string) string {
+	t.Helper()
+	ws := newWorkspace(t, fixture)
+	detect(t, ws)
+	out := buildFails(t, ws)
+	line := cfgLineMatching(out, regexp.MustCompile(regexp.QuoteMeta(at)+`\b`))
+	if line == "" {
+		t.Fatalf("build output does not point at %s:\n%s", at, out)
+	}
+	for _, w := range words {
+		if !strings.Contains(line, w) {
+			t.Errorf("the error line does not name %s: %q", w, line)
+		}
+	}
+	return out
+}
+
 // cfgLaunchFails launches ws with env and checks that the server refuses to
 // start (it exits before answering HTTP). It returns the server's output.
 func cfgLaunchFails(t *testing.T, ws *lifecycle.Workspace, env map[string]string) string {

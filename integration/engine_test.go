@@ -409,16 +409,6 @@ func checkPlainSite(t *testing.T, srv *lifecycle.Server) {
 	expectStatus(t, "/.well-known/security.txt", resp, body, http.StatusOK, "Contact:")
 }
 
-// expectOutput reports each of wants that out (what's output) lacks.
-func expectOutput(t *testing.T, what, out string, wants ...string) {
-	t.Helper()
-	for _, want := range wants {
-		if !strings.Contains(out, want) {
-			t.Errorf("%s does not show %q:\n%s", what, want, out)
-		}
-	}
-}
-
 // checkREADMECommand fails the test unless README.md shows the command
 // exactly, so what the tests run and what users are told stay the same.
 func checkREADMECommand(t *testing.T, root, command string) {

@@ -1,11 +1,12 @@
 package integration
 
-// Helpers for the processes a test starts next to the server under test
-// (a cache, a second port, a launcher run by hand): a free port, and a wait
-// on a condition instead of a sleep. The launch environment itself is
+// Helpers for the processes a test runs (phases, the server, a cache, a
+// launcher run by hand): a free port, a wait on a condition instead of a
+// sleep, and a check of their output. The launch environment itself is
 // Workspace.LaunchEnv, the one the harness's Launch uses.
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -38,5 +39,15 @@ func waitUntil(timeout time.Duration, cond func() bool) bool {
 			return false
 		}
 		time.Sleep(pollInterval)
+	}
+}
+
+// expectOutput reports each of wants that out (what's output) lacks.
+func expectOutput(t *testing.T, what, out string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(out, want) {
+			t.Errorf("%s does not show %q:\n%s", what, want, out)
+		}
 	}
 }
