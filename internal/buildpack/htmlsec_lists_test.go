@@ -31,7 +31,7 @@ func TestHardenRootCapsLists(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	hardenRoot(root, config.Default(), tree, logger{w: &out, debug: true})
+	addSRI(root, config.Default(), tree, logger{w: &out, debug: true})
 	log := out.String()
 	for _, c := range []struct {
 		prefix string
