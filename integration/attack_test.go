@@ -563,23 +563,10 @@ exec setpriv --reuid=` + strconv.Itoa(lifecycle.BuildUID) + ` --regid=` + strcon
 	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script)
 	cmd.Dir = ws.AppDir
 	cmd.Env = ws.LaunchEnv(port, map[string]string{"LAUNCHER": ws.ProcessPath("web")})
-	var out lifecycle.SyncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-		if t.Failed() {
-			t.Logf("--- server output ---\n%s--- end of server output ---", out.String())
-		}
-	})
+	proc := startProcess(t, "server", cmd, syscall.SIGKILL)
+	out := proc.out
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	if err := lifecycle.WaitHTTP(base+"/", 15*time.Second, exited); err != nil {
+	if err := lifecycle.WaitHTTP(base+"/", 15*time.Second, proc.done); err != nil {
 		t.Fatalf("the server on a read-only file system: %v\n%s", err, out.String())
 	}
 	// The process is the server, in the read-only namespace.
@@ -628,7 +615,7 @@ exec setpriv --reuid=` + strconv.Itoa(lifecycle.BuildUID) + ` --regid=` + strcon
 		t.Fatal(err)
 	}
 	select {
-	case <-exited:
+	case <-proc.done:
 	case <-time.After(15 * time.Second):
 		t.Fatal("the server did not exit within 15s of SIGTERM")
 	}

@@ -6,7 +6,9 @@ package integration
 // Workspace.LaunchEnv, the one the harness's Launch uses.
 
 import (
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -49,5 +51,49 @@ func expectOutput(t *testing.T, what, out string, wants ...string) {
 		if !strings.Contains(out, want) {
 			t.Errorf("%s does not show %q:\n%s", what, want, out)
 		}
+	}
+}
+
+// process is a command a test started with startProcess.
+type process struct {
+	cmd  *exec.Cmd
+	out  *lifecycle.SyncBuffer // its stdout and stderr
+	done chan struct{}         // closed when it has exited
+}
+
+// startProcess starts cmd in a process group of its own, collecting its
+// output, and stops it when the test ends: stop to the group, then SIGKILL
+// after 10 s. The output (named what) is logged when the test failed.
+func startProcess(t *testing.T, what string, cmd *exec.Cmd, stop syscall.Signal) *process {
+	t.Helper()
+	p := &process{cmd: cmd, out: &lifecycle.SyncBuffer{}, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", what, err)
+	}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, stop)
+		select {
+		case <-p.done:
+		case <-time.After(10 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-p.done
+		}
+		if t.Failed() {
+			t.Logf("--- %s output ---\n%s--- end of %s output ---", what, p.out.String(), what)
+		}
+	})
+	return p
+}
+
+// exited reports whether the process has exited.
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
 	}
 }
