@@ -9,8 +9,8 @@ import (
 	"github.com/hardstatic/buildpack/internal/sitefs"
 )
 
-// SRIEnv turns build-time Subresource Integrity off when "false" (until
-// static.toml has a key for it).
+// SRIEnv turns build-time Subresource Integrity off when "false", as
+// sri = false in static.toml does.
 const SRIEnv = "BP_STATIC_SRI"
 
 // maxListed caps each list in the log.
@@ -46,6 +46,8 @@ func anywherePages(cfg *config.Config) []string {
 	return pages
 }
 
+// addSRI adds integrity attributes to the site's own pages (unless sri =
+// false or BP_STATIC_SRI=false) and logs what it did.
 func addSRI(abs string, cfg *config.Config, tree *sitefs.Tree, log logger) {
 	opts := htmlsec.Options{Disabled: !cfg.SRI || strings.EqualFold(strings.TrimSpace(os.Getenv(SRIEnv)), "false"), Pages: ownPages(tree),
 		Anywhere: anywherePages(cfg)}
