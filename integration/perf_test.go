@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bytes"
 	"compress/gzip"
 	"fmt"
 	"io"
@@ -11,7 +12,17 @@ import (
 	"testing"
 
 	"github.com/andybalholm/brotli"
+
+	"github.com/hardstatic/buildpack/integration/lifecycle"
 )
+
+// perfRequest is do for method and path with the given request headers,
+// returning the raw (still encoded) body as bytes.
+func perfRequest(t *testing.T, srv *lifecycle.Server, method, path string, hdr map[string]string) (*http.Response, []byte) {
+	t.Helper()
+	resp, body := do(t, srv, request{method: method, path: path, header: hdr})
+	return resp, []byte(body)
+}
 
 // The build precompresses compressible files into a cached layer; the server
 // negotiates br/gzip with strong ETags and 304s; a rebuild reuses the
@@ -41,7 +52,7 @@ func TestPerfPrecompressedVariants(t *testing.T) {
 		{"br;q=0, gzip", "gzip"},
 		{"", ""},
 	} {
-		resp, body := do(t, srv, request{path: path, header: map[string]string{"Accept-Encoding": tc.accept}})
+		resp, body := perfRequest(t, srv, "GET", path, map[string]string{"Accept-Encoding": tc.accept})
 		if resp.StatusCode != 200 {
 			t.Fatalf("GET %s (Accept-Encoding %q): status %d", path, tc.accept, resp.StatusCode)
 		}
@@ -59,14 +70,14 @@ func TestPerfPrecompressedVariants(t *testing.T) {
 		var err error
 		switch tc.want {
 		case "br":
-			decoded, err = io.ReadAll(brotli.NewReader(strings.NewReader(body)))
+			decoded, err = io.ReadAll(brotli.NewReader(bytes.NewReader(body)))
 		case "gzip":
 			var zr *gzip.Reader
-			if zr, err = gzip.NewReader(strings.NewReader(body)); err == nil {
+			if zr, err = gzip.NewReader(bytes.NewReader(body)); err == nil {
 				decoded, err = io.ReadAll(zr)
 			}
 		default:
-			decoded = []byte(body)
+			decoded = body
 		}
 		if err != nil || string(decoded) != js.String() {
 			t.Errorf("GET %s (Accept-Encoding %q): the decoded body differs from the file (err %v)", path, tc.accept, err)
@@ -78,12 +89,12 @@ func TestPerfPrecompressedVariants(t *testing.T) {
 		if !strings.HasPrefix(etag, `"`) {
 			t.Fatalf("GET %s: ETag %q is not a strong entity tag", path, etag)
 		}
-		resp, _ = do(t, srv, request{path: path, header: map[string]string{"Accept-Encoding": tc.accept, "If-None-Match": etag}})
+		resp, _ = perfRequest(t, srv, "GET", path, map[string]string{"Accept-Encoding": tc.accept, "If-None-Match": etag})
 		if resp.StatusCode != http.StatusNotModified {
 			t.Errorf("GET %s with If-None-Match %s: status %d, want 304", path, etag, resp.StatusCode)
 		}
 	}
-	resp, _ := do(t, srv, request{path: "/data.txt"})
+	resp, _ := perfRequest(t, srv, "GET", "/data.txt", nil)
 	etag1 := resp.Header.Get("ETag")
 	if resp.StatusCode != 200 || etag1 == "" {
 		t.Fatalf("GET /data.txt: status %d, ETag %q", resp.StatusCode, etag1)
@@ -92,7 +103,7 @@ func TestPerfPrecompressedVariants(t *testing.T) {
 	if got := resp.Header.Values("Cache-Control"); len(got) != 1 || got[0] != "max-age=60" {
 		t.Errorf("GET /data.txt: Cache-Control %q, want the [headers] value \"max-age=60\" only", got)
 	}
-	resp, _ = do(t, srv, request{path: "/"})
+	resp, _ = perfRequest(t, srv, "GET", "/", nil)
 	if got := resp.Header.Get("Cache-Control"); got != "no-cache" {
 		t.Errorf("GET /: Cache-Control %q, want no-cache", got)
 	}
@@ -115,19 +126,19 @@ func TestPerfPrecompressedVariants(t *testing.T) {
 		}
 	}
 	srv = launch(t, ws, nil)
-	resp, body := do(t, srv, request{path: "/data.txt"})
+	resp, body := perfRequest(t, srv, "GET", "/data.txt", nil)
 	etag2 := resp.Header.Get("ETag")
-	if body != "version-BBBB\n" {
+	if string(body) != "version-BBBB\n" {
 		t.Errorf("GET /data.txt after the rebuild: body %q", body)
 	}
 	if etag2 == "" || etag2 == etag1 {
 		t.Errorf("GET /data.txt: the ETag did not change with the content (before %q, after %q)", etag1, etag2)
 	}
-	resp, _ = do(t, srv, request{path: "/data.txt", header: map[string]string{"If-None-Match": etag1}})
+	resp, _ = perfRequest(t, srv, "GET", "/data.txt", map[string]string{"If-None-Match": etag1})
 	if resp.StatusCode != 200 {
 		t.Errorf("GET /data.txt with the old ETag: status %d, want 200", resp.StatusCode)
 	}
-	resp, _ = do(t, srv, request{path: "/data.txt", header: map[string]string{"If-None-Match": etag2}})
+	resp, _ = perfRequest(t, srv, "GET", "/data.txt", map[string]string{"If-None-Match": etag2})
 	if resp.StatusCode != http.StatusNotModified {
 		t.Errorf("GET /data.txt with the new ETag: status %d, want 304", resp.StatusCode)
 	}
