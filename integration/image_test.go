@@ -13,13 +13,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -410,31 +408,17 @@ func pushRunImage(t *testing.T, ref string) {
 }
 
 // runLifecyclePhase runs a phase the harness has no method for (analyzer,
-// exporter) the way the harness runs detector and builder: from the
-// workspace's lifecycle directory, as the build user when we are root.
+// exporter) and fails the test unless it succeeds.
 func runLifecyclePhase(t *testing.T, ws *lifecycle.Workspace, phase string, args ...string) string {
 	t.Helper()
-	dir := filepath.Join(ws.Dir, "cnb", "lifecycle")
-	bin := filepath.Join(dir, phase)
-	if _, err := os.Lstat(bin); err != nil {
-		if err := os.Symlink("lifecycle", bin); err != nil {
-			t.Fatal(err)
-		}
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Dir = ws.Dir
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + ws.HomeDir, "CNB_PLATFORM_API=" + lifecycle.PlatformAPI}
-	if os.Geteuid() == 0 {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: lifecycle.BuildUID, Gid: lifecycle.BuildGID, NoSetGroups: true}}
-	}
-	out, err := cmd.CombinedOutput()
+	out, err := ws.RunPhase(ctx, phase, args...)
 	if err != nil {
-		t.Fatalf("%s: %v\n--- %s output ---\n%s--- end of %s output ---", phase, err, phase, out, phase)
+		t.Fatal(err)
 	}
-	logOnFailure(t, phase, string(out))
-	return string(out)
+	logOnFailure(t, phase, out)
+	return out
 }
 
 // extractImage writes an image's flattened file system (mutate.Extract)

@@ -326,6 +326,27 @@ func (w *Workspace) phase(ctx context.Context, name string, out io.Writer, args 
 		"-platform", w.PlatformDir,
 		"-no-color",
 	}, args...)
+	return w.run(ctx, name, out, args...)
+}
+
+// RunPhase runs a phase the harness has no method for (analyzer, exporter)
+// as it runs detector and builder: from the workspace's lifecycle
+// directory, in the same environment, as the build user when the harness
+// runs as root. args are all the phase's flags. It returns the combined
+// output, and a *PhaseError when the phase failed.
+func (w *Workspace) RunPhase(ctx context.Context, name string, args ...string) (string, error) {
+	bin := filepath.Join(w.lifecycleDir, name)
+	if _, err := os.Lstat(bin); err != nil {
+		if err := os.Symlink("lifecycle", bin); err != nil {
+			return "", err
+		}
+	}
+	return w.run(ctx, name, nil, args...)
+}
+
+// run runs the lifecycle binary named name with args, in its own process
+// group; out, when not nil, receives the output as it comes.
+func (w *Workspace) run(ctx context.Context, name string, out io.Writer, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, filepath.Join(w.lifecycleDir, name), args...)
 	cmd.Dir = w.Dir
 	cmd.Env = []string{
