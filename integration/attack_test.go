@@ -2,10 +2,8 @@ package integration
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/sha512"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -90,35 +88,6 @@ func expectRefused(t *testing.T, what string, status int, header http.Header, bo
 	}
 }
 
-// raw sends request bytes exactly as given on a new connection and reads one
-// response (nil when the server closed the connection without one).
-func raw(t *testing.T, srv *lifecycle.Server, request string) (*http.Response, string) {
-	t.Helper()
-	conn, err := net.DialTimeout("tcp", strings.TrimPrefix(srv.URL, "http://"), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(15 * time.Second))
-	if _, err := io.WriteString(conn, request); err != nil {
-		t.Fatalf("%.80q: writing: %v", request, err)
-	}
-	method, _, _ := strings.Cut(request, " ")
-	resp, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: method})
-	if err != nil {
-		t.Fatalf("%.80q: reading the response: %v", request, err)
-	}
-	defer resp.Body.Close()
-	// A server that refuses a request it has not read in full (431) closes
-	// the connection with the rest unread, which resets it: the body of
-	// such an answer may end in ECONNRESET. What arrived is enough.
-	body, err := io.ReadAll(resp.Body)
-	if err != nil && !errors.Is(err, syscall.ECONNRESET) {
-		t.Fatalf("%.80q: reading the body: %v", request, err)
-	}
-	return resp, string(body)
-}
-
 func TestAttackPaths(t *testing.T) {
 	t.Parallel()
 	_, srv, _ := attackSite(t)
@@ -164,7 +133,7 @@ func TestAttackPaths(t *testing.T) {
 			"GET " + target + " HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: br, zstd, gzip, deflate\r\nConnection: close\r\n\r\n",
 			"HEAD " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
 		} {
-			resp, body := raw(t, srv, req)
+			resp, body := sendRaw(t, srv, req)
 			expectRefused(t, strings.SplitN(req, "\r\n", 3)[0]+" "+resp.Header.Get("Content-Encoding"), resp.StatusCode, resp.Header, body)
 			if ce := resp.Header.Get("Content-Encoding"); ce != "" {
 				t.Errorf("%s: a refused request got a %s body", strings.SplitN(req, "\r\n", 2)[0], ce)
@@ -197,12 +166,12 @@ func TestAttackRequests(t *testing.T) {
 
 	t.Run("oversized headers get 431", func(t *testing.T) {
 		big := strings.Repeat("a", 64<<10)
-		resp, body := raw(t, srv, "GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: "+big+"\r\nConnection: close\r\n\r\n")
+		resp, body := sendRaw(t, srv, "GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: "+big+"\r\nConnection: close\r\n\r\n")
 		if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
 			t.Errorf("64 KiB header: status %d, want 431; body %.100q", resp.StatusCode, body)
 		}
 		many := strings.Repeat("X-Many: 1234567890123456789012345678901234567890\r\n", 1000)
-		resp, _ = raw(t, srv, "GET / HTTP/1.1\r\nHost: localhost\r\n"+many+"Connection: close\r\n\r\n")
+		resp, _ = sendRaw(t, srv, "GET / HTTP/1.1\r\nHost: localhost\r\n"+many+"Connection: close\r\n\r\n")
 		if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
 			t.Errorf("1000 headers: status %d, want 431", resp.StatusCode)
 		}
@@ -210,7 +179,7 @@ func TestAttackRequests(t *testing.T) {
 
 	t.Run("oversized URL is refused, not a 500", func(t *testing.T) {
 		for _, n := range []int{20 << 10, 100 << 10} {
-			resp, body := raw(t, srv, "GET /"+strings.Repeat("a", n)+" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+			resp, body := sendRaw(t, srv, "GET /"+strings.Repeat("a", n)+" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 			switch resp.StatusCode {
 			case http.StatusRequestURITooLong, http.StatusRequestHeaderFieldsTooLarge, http.StatusBadRequest:
 			default:
@@ -225,7 +194,7 @@ func TestAttackRequests(t *testing.T) {
 			if m == "CONNECT" {
 				target = "localhost:80"
 			}
-			resp, body := raw(t, srv, m+" "+target+" HTTP/1.1\r\nHost: localhost\r\nCookie: SECRET-COOKIE\r\nX-Echo: SECRET-ECHO\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+			resp, body := sendRaw(t, srv, m+" "+target+" HTTP/1.1\r\nHost: localhost\r\nCookie: SECRET-COOKIE\r\nX-Echo: SECRET-ECHO\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 			if m == "CONNECT" && resp.StatusCode == http.StatusBadRequest {
 				continue // Go refuses a CONNECT it cannot route
 			}
@@ -243,14 +212,14 @@ func TestAttackRequests(t *testing.T) {
 
 	t.Run("Host header", func(t *testing.T) {
 		for _, host := range []string{"example.com:8080", "localhost:1", "[::1]:80", "EVIL.example", "a.b.c.d.e.f.example"} {
-			resp, body := raw(t, srv, "GET /dir HTTP/1.1\r\nHost: "+host+"\r\nConnection: close\r\n\r\n")
+			resp, body := sendRaw(t, srv, "GET /dir HTTP/1.1\r\nHost: "+host+"\r\nConnection: close\r\n\r\n")
 			if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != "/dir/" {
 				t.Errorf("GET /dir with Host %q: status %d, Location %q; want 301 to /dir/ (relative: the Host is not trusted); body %.100q",
 					host, resp.StatusCode, resp.Header.Get("Location"), body)
 			}
 		}
 		for _, host := range []string{"", "a b", "evil.example\r\nX-Injected: 1", "evil.example/path", "evil.example\\x", "<script>", "evil.example@good", "%0d%0aX: 1"} {
-			resp, body := raw(t, srv, "GET /dir HTTP/1.1\r\nHost: "+host+"\r\nConnection: close\r\n\r\n")
+			resp, body := sendRaw(t, srv, "GET /dir HTTP/1.1\r\nHost: "+host+"\r\nConnection: close\r\n\r\n")
 			if resp.StatusCode >= 500 {
 				t.Errorf("Host %q: status %d", host, resp.StatusCode)
 			}
@@ -265,7 +234,7 @@ func TestAttackRequests(t *testing.T) {
 		// names the request's host, as it must; it cannot carry anything
 		// else.
 		for _, host := range []string{"example.com", "example.com:8080", "evil.example@good.example", "evil.example%2f.good"} {
-			resp, _ := raw(t, srv, "GET /dir?q=1 HTTP/1.1\r\nHost: "+host+"\r\nX-Forwarded-Proto: http\r\nConnection: close\r\n\r\n")
+			resp, _ := sendRaw(t, srv, "GET /dir?q=1 HTTP/1.1\r\nHost: "+host+"\r\nX-Forwarded-Proto: http\r\nConnection: close\r\n\r\n")
 			if resp.StatusCode == http.StatusBadRequest {
 				continue
 			}
@@ -289,7 +258,7 @@ func TestAttackRequests(t *testing.T) {
 			"//sub/page.html", "//evil.example/%2e%2e", "/%09/evil.example", "/%20/evil.example", "//evil.example%23.dir",
 			"/dir?x=%0d%0aLocation:%20//evil.example", "/dir%0d%0aLocation:%20//evil.example",
 		} {
-			resp, body := raw(t, srv, "GET "+target+" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+			resp, body := sendRaw(t, srv, "GET "+target+" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 			if resp.StatusCode >= 500 {
 				t.Errorf("GET %s: status %d", target, resp.StatusCode)
 			}
@@ -353,7 +322,7 @@ func TestAttackRequests(t *testing.T) {
 			rs = append(rs, fmt.Sprintf("%d-%d", i%50, i%50))
 		}
 		req := "GET / HTTP/1.1\r\nHost: localhost\r\nRange: bytes=" + strings.Join(rs, ",") + "\r\nConnection: close\r\n\r\n"
-		resp, body := raw(t, srv, req)
+		resp, body := sendRaw(t, srv, req)
 		switch resp.StatusCode {
 		case http.StatusOK, http.StatusPartialContent, http.StatusRequestedRangeNotSatisfiable:
 		default:
@@ -578,10 +547,7 @@ func TestAttackReadOnlyFilesystem(t *testing.T) {
 	build(t, ws)
 	before := snapshot(t, ws.AppDir, ws.LayersDir, ws.HomeDir)
 
-	port, err := freeTCPPort()
-	if err != nil {
-		t.Fatal(err)
-	}
+	port := freePort(t)
 	// Remount / and every other writable mount read-only, then drop to the
 	// build user and exec the launcher as the process type "web".
 	script := `set -e
@@ -596,32 +562,11 @@ exec setpriv --reuid=` + strconv.Itoa(lifecycle.BuildUID) + ` --regid=` + strcon
 `
 	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script)
 	cmd.Dir = ws.AppDir
-	cmd.Env = []string{
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"HOME=" + ws.HomeDir,
-		"PORT=" + strconv.Itoa(port),
-		"CNB_PLATFORM_API=" + lifecycle.PlatformAPI,
-		"CNB_LAYERS_DIR=" + ws.LayersDir,
-		"CNB_APP_DIR=" + ws.AppDir,
-		"LAUNCHER=" + filepath.Join(ws.Dir, "cnb", "process", "web"),
-	}
-	var out syncBuf
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-		if t.Failed() {
-			t.Logf("--- server output ---\n%s--- end of server output ---", out.String())
-		}
-	})
+	cmd.Env = ws.LaunchEnv(port, map[string]string{"LAUNCHER": ws.ProcessPath("web")})
+	proc := startProcess(t, "server", cmd, syscall.SIGKILL)
+	out := proc.out
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	if err := waitHTTP(base+"/", 15*time.Second, exited); err != nil {
+	if err := lifecycle.WaitHTTP(base+"/", 15*time.Second, proc.done); err != nil {
 		t.Fatalf("the server on a read-only file system: %v\n%s", err, out.String())
 	}
 	// The process is the server, in the read-only namespace.
@@ -648,20 +593,15 @@ exec setpriv --reuid=` + strconv.Itoa(lifecycle.BuildUID) + ` --regid=` + strcon
 		"/": "SEC-DEFAULT-HOME", "/about/": "SEC-DEFAULT-ABOUT", "/js/app.js": "The script ran",
 		"/css/site.css": "font-family", "/missing": "SEC-DEFAULT-NOT-FOUND",
 	} {
-		resp, err := client.Get(base + path)
-		if err != nil {
-			t.Fatalf("GET %s: %v", path, err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		if !strings.Contains(string(body), want) {
+		resp, body := doAt(t, base, request{path: path})
+		if !strings.Contains(body, want) {
 			t.Errorf("GET %s: status %d, body lacks %q", path, resp.StatusCode, want)
 		}
-		if path == "/" && string(body) != index {
+		if path == "/" && body != index {
 			t.Errorf("GET /: the body is not index.html as built")
 		}
 		if path == "/js/app.js" {
-			sum := sha512.Sum384(body)
+			sum := sha512.Sum384([]byte(body))
 			if !strings.Contains(index, `integrity="sha384-`+base64.StdEncoding.EncodeToString(sum[:])+`"`) {
 				t.Errorf("index.html's integrity for /js/app.js does not match the served file")
 			}
@@ -675,7 +615,7 @@ exec setpriv --reuid=` + strconv.Itoa(lifecycle.BuildUID) + ` --regid=` + strcon
 		t.Fatal(err)
 	}
 	select {
-	case <-exited:
+	case <-proc.done:
 	case <-time.After(15 * time.Second):
 		t.Fatal("the server did not exit within 15s of SIGTERM")
 	}
@@ -693,53 +633,6 @@ exec setpriv --reuid=` + strconv.Itoa(lifecycle.BuildUID) + ` --regid=` + strcon
 			t.Errorf("%s appeared while the server ran", p)
 		}
 	}
-}
-
-func freeTCPPort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func waitHTTP(u string, timeout time.Duration, exited <-chan struct{}) error {
-	deadline := time.Now().Add(timeout)
-	c := &http.Client{Timeout: time.Second}
-	for {
-		select {
-		case <-exited:
-			return errors.New("the process exited")
-		default:
-		}
-		resp, err := c.Get(u)
-		if err == nil {
-			_ = resp.Body.Close()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("nothing answered %s within %s: %w", u, timeout, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // The build adds integrity to the site's own scripts and stylesheets (and

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -94,13 +93,7 @@ func TestBrowser(t *testing.T) {
 		detect(t, ws)
 		build(t, ws)
 		srv := launch(t, ws, nil)
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/big/big.js", nil)
-		req.Header.Set("Accept-Encoding", "br")
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = resp.Body.Close()
+		resp, _ := do(t, srv, request{path: "/big/big.js", header: map[string]string{"Accept-Encoding": "br"}})
 		if ce := resp.Header.Get("Content-Encoding"); ce != "br" {
 			t.Logf("big.js is sent with Content-Encoding %q, not br: the case is not exercised", ce)
 		}
@@ -192,6 +185,33 @@ type loadResult struct {
 	warnings   []string // log entries of level warning
 }
 
+// settleTimeout bounds the wait for a page to settle: a page may hold a
+// request open for good (a long poll), and then is taken as it is.
+const settleTimeout = 10 * time.Second
+
+// settled waits until the page has loaded and none of its requests is in
+// flight (inFlight counts them): the reports that come late, such as a
+// script's failed fetch and its CSP violation or console error, are in then.
+func settled(inFlight func() int) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		deadline := time.Now().Add(settleTimeout)
+		for {
+			state, err := chromedp.Evaluate[string](`document.readyState`)(ctx, tg)
+			if err != nil {
+				return err
+			}
+			if (state == "complete" && inFlight() == 0) || time.Now().After(deadline) {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(pollInterval):
+			}
+		}
+	})
+}
+
 // load opens url in a new tab, waits for it to settle and collects what the
 // page reported.
 func (b *browser) load(t *testing.T, url string) loadResult {
@@ -205,6 +225,7 @@ func (b *browser) load(t *testing.T, url string) loadResult {
 	var mu sync.Mutex
 	var docID network.RequestID
 	urls := map[network.RequestID]string{}
+	inFlight := map[network.RequestID]bool{}
 	err := chromedp.Listen(ctx, func(ev any) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -235,6 +256,7 @@ func (b *browser) load(t *testing.T, url string) loadResult {
 			res.errors = append(res.errors, "exception: "+text)
 		case *network.EventRequestWillBeSent:
 			urls[ev.RequestID] = ev.Request.URL
+			inFlight[ev.RequestID] = true
 			if ev.Type == network.ResourceTypeDocument && docID == "" {
 				docID = ev.RequestID
 			}
@@ -244,7 +266,10 @@ func (b *browser) load(t *testing.T, url string) loadResult {
 			} else if ev.Response.Status >= 400 {
 				res.errors = append(res.errors, fmt.Sprintf("%s: status %d", ev.Response.URL, ev.Response.Status))
 			}
+		case *network.EventLoadingFinished:
+			delete(inFlight, ev.RequestID)
 		case *network.EventLoadingFailed:
+			delete(inFlight, ev.RequestID)
 			if ev.RequestID != docID {
 				res.errors = append(res.errors, fmt.Sprintf("loading failed: %s %s %s", urls[ev.RequestID], ev.ErrorText, ev.BlockedReason))
 			}
@@ -269,7 +294,7 @@ func (b *browser) load(t *testing.T, url string) loadResult {
 			return err
 		}),
 		chromedp.Navigate(url),
-		chromedp.Sleep(300*time.Millisecond), // late console messages
+		settled(func() int { mu.Lock(); defer mu.Unlock(); return len(inFlight) }),
 		text(`JSON.stringify(window.__csp || ["the watch script did not run"])`, &violations),
 		text(`document.documentElement.dataset.scriptRan || ""`, &scriptRan),
 		text(`document.body ? document.body.innerText : ""`, &res.body),

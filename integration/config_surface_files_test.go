@@ -189,16 +189,7 @@ func TestCfgNotFound(t *testing.T) {
 	})
 	t.Run("missing file fails the build", func(t *testing.T) {
 		t.Parallel()
-		ws := newWorkspace(t, "cfg-not-found-missing")
-		detect(t, ws)
-		out := buildFails(t, ws)
-		line := cfgLineMatching(out, regexp.MustCompile(`static\.toml:3:1\b`))
-		if line == "" {
-			t.Fatalf("build output does not point at static.toml:3:1 (not_found = ...):\n%s", out)
-		}
-		if !strings.Contains(line, "not_found") || !strings.Contains(line, "oops/404.html") {
-			t.Errorf("the error line does not name the key not_found and the file oops/404.html: %q", line)
-		}
+		cfgBuildFailsAt(t, "cfg-not-found-missing", "static.toml:3:1", "not_found", "oops/404.html")
 	})
 }
 
@@ -229,16 +220,7 @@ func TestCfgFallback(t *testing.T) {
 	})
 	t.Run("missing file fails the build", func(t *testing.T) {
 		t.Parallel()
-		ws := newWorkspace(t, "cfg-fallback-missing")
-		detect(t, ws)
-		out := buildFails(t, ws)
-		line := cfgLineMatching(out, regexp.MustCompile(`static\.toml:3:1\b`))
-		if line == "" {
-			t.Fatalf("build output does not point at static.toml:3:1 (fallback = ...):\n%s", out)
-		}
-		if !strings.Contains(line, "fallback") || !strings.Contains(line, "app-shell.html") {
-			t.Errorf("the error line does not name the key fallback and the file app-shell.html: %q", line)
-		}
+		cfgBuildFailsAt(t, "cfg-fallback-missing", "static.toml:3:1", "fallback", "app-shell.html")
 	})
 }
 

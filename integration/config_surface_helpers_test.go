@@ -3,8 +3,6 @@ package integration
 // Helpers of the static.toml configuration-surface tests (config_surface_*).
 
 import (
-	"io"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,118 +10,32 @@ import (
 	"github.com/hardstatic/buildpack/integration/lifecycle"
 )
 
-// cfgReq is one request of a configuration test. Zero fields mean: GET, the
-// server's own host, no extra headers, no body, no credentials.
-type cfgReq struct {
-	method string
-	path   string
-	host   string
-	header map[string]string
-	body   io.Reader
-	user   string
-	pass   string
-}
-
-func (r cfgReq) String() string {
-	var b strings.Builder
-	if r.method == "" {
-		b.WriteString("GET ")
-	} else {
-		b.WriteString(r.method + " ")
-	}
-	b.WriteString(r.path)
-	if r.host != "" {
-		b.WriteString(" (Host: " + r.host + ")")
-	}
-	for k, v := range r.header {
-		b.WriteString(" (" + k + ": " + v + ")")
-	}
-	if r.user != "" {
-		b.WriteString(" (as " + r.user + ")")
-	}
-	return b.String()
-}
-
-// cfgDo sends r and returns the response with its body read. Redirects are
-// not followed.
-func cfgDo(t *testing.T, srv *lifecycle.Server, r cfgReq) (*http.Response, string) {
-	t.Helper()
-	method := r.method
-	if method == "" {
-		method = http.MethodGet
-	}
-	req, err := http.NewRequest(method, srv.URL+r.path, r.body)
-	if err != nil {
-		t.Fatalf("%s: %v", r, err)
-	}
-	if r.host != "" {
-		req.Host = r.host
-	}
-	for k, v := range r.header {
-		req.Header.Set(k, v)
-	}
-	if r.user != "" {
-		req.SetBasicAuth(r.user, r.pass)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("%s: %v", r, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s: reading the body: %v", r, err)
-	}
-	return resp, string(body)
-}
-
-// cfgGet sends r and checks the status and, when want is not "", that the
-// body contains want. It returns the response for further checks.
-func cfgGet(t *testing.T, srv *lifecycle.Server, r cfgReq, status int, want string) (*http.Response, string) {
-	t.Helper()
-	resp, body := cfgDo(t, srv, r)
-	if resp.StatusCode != status {
-		t.Errorf("%s: status %d, want %d (Location %q); body: %.200q", r, resp.StatusCode, status, resp.Header.Get("Location"), body)
-	} else if want != "" && !strings.Contains(body, want) {
-		t.Errorf("%s: body does not contain %q; body: %.300q", r, want, body)
-	}
-	return resp, body
-}
-
-// cfgRedirect sends r and checks it is answered with status and exactly
-// location.
-func cfgRedirect(t *testing.T, srv *lifecycle.Server, r cfgReq, status int, location string) *http.Response {
-	t.Helper()
-	resp, body := cfgDo(t, srv, r)
-	if resp.StatusCode != status || resp.Header.Get("Location") != location {
-		t.Errorf("%s: got %d Location %q, want %d Location %q; body: %.200q",
-			r, resp.StatusCode, resp.Header.Get("Location"), status, location, body)
-	}
-	return resp
-}
-
-// cfgHeader checks that resp carries header name exactly once, equal to want.
-func cfgHeader(t *testing.T, what string, resp *http.Response, name, want string) {
-	t.Helper()
-	if got := resp.Header.Values(name); len(got) != 1 || got[0] != want {
-		t.Errorf("%s: %s = %q, want exactly %q", what, name, got, want)
-	}
-}
-
-// cfgNoHeader checks that resp does not carry header name.
-func cfgNoHeader(t *testing.T, what string, resp *http.Response, name string) {
-	t.Helper()
-	if got := resp.Header.Values(name); len(got) > 0 {
-		t.Errorf("%s: %s = %q, want no such header", what, name, got)
-	}
-}
-
 // cfgBuilt makes a workspace from fixture and detects and builds it.
 func cfgBuilt(t *testing.T, fixture string) (*lifecycle.Workspace, string) {
 	t.Helper()
 	ws := newWorkspace(t, fixture)
 	detect(t, ws)
 	return ws, build(t, ws)
+}
+
+// cfgBuildFailsAt builds fixture, checks that the build fails with an error
+// line pointing at at (such as "static.toml:3:1") and that the line names
+// each of words (the key, the file), and returns the build output.
+func cfgBuildFailsAt(t *testing.T, fixture, at string, words ...string) string {
+	t.Helper()
+	ws := newWorkspace(t, fixture)
+	detect(t, ws)
+	out := buildFails(t, ws)
+	line := cfgLineMatching(out, regexp.MustCompile(regexp.QuoteMeta(at)+`\b`))
+	if line == "" {
+		t.Fatalf("build output does not point at %s:\n%s", at, out)
+	}
+	for _, w := range words {
+		if !strings.Contains(line, w) {
+			t.Errorf("the error line does not name %s: %q", w, line)
+		}
+	}
+	return out
 }
 
 // cfgLaunchFails launches ws with env and checks that the server refuses to

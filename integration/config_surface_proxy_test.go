@@ -64,7 +64,6 @@ func newCfgUpstream(t *testing.T) *cfgUpstream {
 			case <-st.release:
 			case <-time.After(5 * time.Second):
 			}
-			time.Sleep(50 * time.Millisecond)
 			_, _ = io.WriteString(w, "chunk-2\n")
 			w.(http.Flusher).Flush()
 			st.finished.Store(true)

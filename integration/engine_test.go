@@ -135,7 +135,7 @@ type container struct {
 func (env *engineEnv) dockerRun(t *testing.T, name string, port int, image string, args ...string) *container {
 	t.Helper()
 	if port == 0 {
-		port = mustFreePort(t)
+		port = freePort(t)
 	}
 	ctx := env.ctx
 	_, _ = env.try(ctx, "docker", "rm", "--force", name)
@@ -409,16 +409,6 @@ func checkPlainSite(t *testing.T, srv *lifecycle.Server) {
 	expectStatus(t, "/.well-known/security.txt", resp, body, http.StatusOK, "Contact:")
 }
 
-// expectOutput reports each of wants that out (what's output) lacks.
-func expectOutput(t *testing.T, what, out string, wants ...string) {
-	t.Helper()
-	for _, want := range wants {
-		if !strings.Contains(out, want) {
-			t.Errorf("%s does not show %q:\n%s", what, want, out)
-		}
-	}
-}
-
 // checkREADMECommand fails the test unless README.md shows the command
 // exactly, so what the tests run and what users are told stay the same.
 func checkREADMECommand(t *testing.T, root, command string) {
@@ -430,15 +420,6 @@ func checkREADMECommand(t *testing.T, root, command string) {
 	if !strings.Contains(string(data), command) {
 		t.Errorf("README.md does not show the command the tests run: %s", command)
 	}
-}
-
-func mustFreePort(t *testing.T) int {
-	t.Helper()
-	port, err := freeTCPPort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return port
 }
 
 func tail(s string, n int) string {

@@ -13,12 +13,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -106,7 +105,7 @@ func TestPackagedImage(t *testing.T) {
 			t.Errorf("working dir %q, want %q", cf.Config.WorkingDir, ws.AppDir)
 		}
 		for _, want := range []string{"CNB_LAYERS_DIR=" + ws.LayersDir, "CNB_APP_DIR=" + ws.AppDir} {
-			if !contains(cf.Config.Env, want) {
+			if !slices.Contains(cf.Config.Env, want) {
 				t.Errorf("env lacks %s: %q", want, cf.Config.Env)
 			}
 		}
@@ -409,31 +408,17 @@ func pushRunImage(t *testing.T, ref string) {
 }
 
 // runLifecyclePhase runs a phase the harness has no method for (analyzer,
-// exporter) the way the harness runs detector and builder: from the
-// workspace's lifecycle directory, as the build user when we are root.
+// exporter) and fails the test unless it succeeds.
 func runLifecyclePhase(t *testing.T, ws *lifecycle.Workspace, phase string, args ...string) string {
 	t.Helper()
-	dir := filepath.Join(ws.Dir, "cnb", "lifecycle")
-	bin := filepath.Join(dir, phase)
-	if _, err := os.Lstat(bin); err != nil {
-		if err := os.Symlink("lifecycle", bin); err != nil {
-			t.Fatal(err)
-		}
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Dir = ws.Dir
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + ws.HomeDir, "CNB_PLATFORM_API=" + lifecycle.PlatformAPI}
-	if os.Geteuid() == 0 {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: lifecycle.BuildUID, Gid: lifecycle.BuildGID, NoSetGroups: true}}
-	}
-	out, err := cmd.CombinedOutput()
+	out, err := ws.RunPhase(ctx, phase, args...)
 	if err != nil {
-		t.Fatalf("%s: %v\n--- %s output ---\n%s--- end of %s output ---", phase, err, phase, out, phase)
+		t.Fatal(err)
 	}
-	logOnFailure(t, phase, string(out))
-	return string(out)
+	logOnFailure(t, phase, out)
+	return out
 }
 
 // extractImage writes an image's flattened file system (mutate.Extract)
@@ -525,15 +510,6 @@ func untarStream(r io.Reader, dir string) error {
 			}
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Every packaged architecture holds binaries for that architecture, the bin

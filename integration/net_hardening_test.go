@@ -443,7 +443,7 @@ func TestNetMalformedRequests(t *testing.T) {
 		{"HTTP/3.0 over TCP", "GET /" + marker + " HTTP/3.0\r\nHost: localhost\r\n\r\n", http.StatusHTTPVersionNotSupported},
 		{"unknown Expect", "GET / HTTP/1.1\r\nHost: localhost\r\nExpect: " + marker + "\r\n\r\n", http.StatusExpectationFailed},
 	} {
-		resp, body := raw(t, srv, c.request)
+		resp, body := sendRaw(t, srv, c.request)
 		if resp.StatusCode != c.status {
 			t.Errorf("%s: status %d, want %d; body %.100q", c.what, resp.StatusCode, c.status, body)
 		}
@@ -505,6 +505,7 @@ func TestNetBasicAuthSaturation(t *testing.T) {
 
 	const burst = 40 // at cost 12, more than 2 s of one core on any machine
 	statuses := make(chan *http.Response, burst)
+	var refused atomic.Int32
 	var wg sync.WaitGroup
 	for i := range burst {
 		wg.Go(func() {
@@ -516,10 +517,15 @@ func TestNetBasicAuthSaturation(t *testing.T) {
 				return
 			}
 			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusServiceUnavailable {
+				refused.Add(1)
+			}
 			statuses <- resp
 		})
 	}
-	time.Sleep(500 * time.Millisecond) // the burst is in
+	// The burst is in once one of it is refused: the slot is busy. (When
+	// none ever is, the counts below say so.)
+	_ = waitUntil(time.Minute, func() bool { return refused.Load() > 0 })
 	cfgGet(t, srv, alice, http.StatusOK, "CFG-BA-HOME")
 	wg.Wait()
 	close(statuses)

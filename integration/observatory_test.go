@@ -178,25 +178,13 @@ func skipOrFail(t *testing.T, why string) {
 // another test process that holds it.
 func lockOrFail(t *testing.T, path string) func() {
 	t.Helper()
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	unlock, err := lifecycle.LockFile(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Minute)
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return func() {
-				_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-				_ = f.Close()
-			}
-		}
-		if time.Now().After(deadline) {
-			_ = f.Close()
-			t.Fatalf("waited 10 minutes for %s: %v", path, err)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	return unlock
 }
 
 func readFile(t *testing.T, path string) string {
@@ -390,28 +378,15 @@ func startRouter(t *testing.T, dir string, ca testCA, srv *lifecycle.Server) {
 	if err := os.WriteFile(confFile, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	cmd := exec.Command("nginx", "-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", confFile, "-g", "daemon off;")
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
+	errorLog := filepath.Join(dir, "error.log")
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGQUIT) // graceful stop
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
 		if t.Failed() {
-			errLog, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Logf("--- nginx output ---\n%s%s--- end of nginx output ---", out.String(), errLog)
+			errLog, _ := os.ReadFile(errorLog)
+			t.Logf("--- nginx error.log ---\n%s--- end of nginx error.log ---", errLog)
 		}
 	})
+	cmd := exec.Command("nginx", "-p", dir, "-e", errorLog, "-c", confFile, "-g", "daemon off;")
+	nginx := startProcess(t, "nginx", cmd, syscall.SIGQUIT) // SIGQUIT: a graceful stop
 
 	// Ready when https://HOST/ answers through it with the test CA, without
 	// depending on /etc/hosts.
@@ -434,11 +409,8 @@ func startRouter(t *testing.T, dir string, ca testCA, srv *lifecycle.Server) {
 			}
 			err = fmt.Errorf("status %d", resp.StatusCode)
 		}
-		select {
-		case <-done:
-			errLog, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Fatalf("nginx exited: %s%s", out.String(), errLog)
-		default:
+		if nginx.exited() {
+			t.Fatal("nginx exited")
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("nginx did not answer https://%s/ within 15s: %v", observatoryHost, err)

@@ -18,27 +18,12 @@ import (
 	"github.com/hardstatic/buildpack/internal/site"
 )
 
-// perfRequest sends GET (or HEAD) path with the given request headers and
-// returns the response with its raw (still encoded) body.
+// perfRequest is do for method and path with the given request headers,
+// returning the raw (still encoded) body as bytes.
 func perfRequest(t *testing.T, srv *lifecycle.Server, method, path string, hdr map[string]string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, srv.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: reading the body: %v", method, path, err)
-	}
-	return resp, body
+	resp, body := do(t, srv, request{method: method, path: path, header: hdr})
+	return resp, []byte(body)
 }
 
 // The build precompresses compressible files into a cached layer; the server

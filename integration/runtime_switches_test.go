@@ -5,8 +5,6 @@ package integration
 // metrics), and the probe answers everywhere, even behind basic auth.
 
 import (
-	"io"
-	"net"
 	"regexp"
 	"strconv"
 	"strings"
@@ -136,7 +134,7 @@ func TestRuntimeSwitches(t *testing.T) {
 	})
 
 	t.Run("metrics on their own port", func(t *testing.T) {
-		port := rtFreePort(t)
+		port := strconv.Itoa(freePort(t))
 		srv := launch(t, ws, map[string]string{"BASIC_AUTH_USERS": users, "STATIC_METRICS_LISTEN": "127.0.0.1:" + port})
 		if !strings.Contains(srv.Output(), "metrics (STATIC_METRICS_LISTEN): Prometheus metrics on http://127.0.0.1:"+port+"/metrics") {
 			t.Errorf("the launch log does not name the metrics address:\n%s", srv.Output())
@@ -144,7 +142,9 @@ func TestRuntimeSwitches(t *testing.T) {
 		cfgGet(t, srv, auth("/"), 200, "the home page")
 		cfgGet(t, srv, auth("/nope"), 404, "")
 		cfgGet(t, srv, cfgReq{path: "/"}, 401, "")
-		metrics := httpGetBody(t, "http://127.0.0.1:"+port+"/metrics", 200)
+		metricsURL := "http://127.0.0.1:" + port
+		resp, metrics := doAt(t, metricsURL, request{path: "/metrics"})
+		checkStatus(t, "GET "+metricsURL+"/metrics", resp, metrics, 200, "")
 		for _, want := range []string{
 			`caddy_http_requests_total{handler="static_site",server="site"}`,
 			`caddy_http_request_duration_seconds_bucket{code="200",handler="static_site",method="GET",server="site"`,
@@ -155,17 +155,18 @@ func TestRuntimeSwitches(t *testing.T) {
 				t.Errorf("metrics do not contain %s", want)
 			}
 		}
-		httpGetBody(t, "http://127.0.0.1:"+port+"/", 404)
+		resp, body := doAt(t, metricsURL, request{path: "/"})
+		checkStatus(t, "GET "+metricsURL+"/", resp, body, 404, "")
 		// Never on the public port, with or without credentials.
-		_, body := cfgGet(t, srv, auth("/metrics"), 404, "")
+		_, body = cfgGet(t, srv, auth("/metrics"), 404, "")
 		if strings.Contains(body, "caddy_http") {
 			t.Errorf("the site's port serves metrics")
 		}
 	})
 
 	t.Run("metrics refuse the site's port", func(t *testing.T) {
-		port := rtFreePort(t)
-		n, _ := strconv.Atoi(port)
+		n := freePort(t)
+		port := strconv.Itoa(n)
 		srv, err := ws.LaunchWith(lifecycle.LaunchOptions{Port: n, Env: map[string]string{
 			"BASIC_AUTH_USERS": users, "STATIC_METRICS_LISTEN": ":" + port}})
 		if err == nil {
@@ -217,39 +218,10 @@ func expectProbe(t *testing.T, srv *lifecycle.Server) {
 // waitOutput waits until the server's output holds want and returns it.
 func waitOutput(t *testing.T, srv *lifecycle.Server, want string) string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(srv.Output(), want) && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
+	if !waitUntil(10*time.Second, func() bool { return strings.Contains(srv.Output(), want) }) {
+		t.Fatalf("the server's output never held %s:\n%s", want, srv.Output())
 	}
-	out := srv.Output()
-	if !strings.Contains(out, want) {
-		t.Fatalf("the server's output never held %s:\n%s", want, out)
-	}
-	return out
-}
-
-func rtFreePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close() //nolint:errcheck // only its number is used
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-}
-
-func httpGetBody(t *testing.T, url string, status int) string {
-	t.Helper()
-	resp, err := client.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close() //nolint:errcheck // read below
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != status {
-		t.Errorf("GET %s: %d, want %d: %.200q", url, resp.StatusCode, status, body)
-	}
-	return string(body)
+	return srv.Output()
 }
 
 // Preview marks proxied answers too, over what the origin and [headers] say.

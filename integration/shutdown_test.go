@@ -57,7 +57,9 @@ func TestGracefulShutdown(t *testing.T) {
 		if err := srv.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(500 * time.Millisecond)
+		// Caddy logs the signal when it starts to shut down: from then on,
+		// an exit would cut the download off.
+		waitOutput(t, srv, "shutting down apps, then terminating")
 		select {
 		case <-srv.Done():
 			t.Fatalf("the server exited (code %d) with a download in flight", srv.ExitCode())

@@ -13,13 +13,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hardstatic/buildpack/integration/engine"
 	"github.com/hardstatic/buildpack/integration/lifecycle"
-	"github.com/hardstatic/buildpack/internal/accesslog"
 )
 
 // testBehindVarnish serves testdata/cdn from an image built with pack, with
@@ -49,7 +49,7 @@ func testBehindVarnish(t *testing.T, env *engineEnv) {
 		}
 	}
 	build()
-	port := mustFreePort(t)
+	port := freePort(t)
 	users := "BASIC_AUTH_USERS=alice:" + cfgHash(t, "s3cret")
 	origin := env.dockerRun(t, "hardstatic-cdn-origin", port, "cdn-site", "--env", users)
 	cdn := startVarnish(t, varnishd, filepath.Join(env.root, "examples", "cdn", "varnish.vcl"), port)
@@ -59,58 +59,58 @@ func testBehindVarnish(t *testing.T, env *engineEnv) {
 		css = "/assets/site.3f9a1c2b.css"
 	)
 	t.Run("fingerprinted assets come from the cache", func(t *testing.T) {
-		first := cdnGet(t, cdn, js, nil)
-		expectStatus(t, js, first.resp, first.body, http.StatusOK, "CDN-ASSET-APP-JS")
-		cfgHeader(t, "GET "+js, first.resp, "Cache-Control", "public, max-age=31536000, immutable")
-		second := cdnGet(t, cdn, js, nil)
-		expectStatus(t, js, second.resp, second.body, http.StatusOK, "CDN-ASSET-APP-JS")
-		if got := second.resp.Header.Get("X-Cache"); got != "HIT" {
+		firstResp, firstBody := doAt(t, cdn, request{path: js})
+		expectStatus(t, js, firstResp, firstBody, http.StatusOK, "CDN-ASSET-APP-JS")
+		cfgHeader(t, "GET "+js, firstResp, "Cache-Control", "public, max-age=31536000, immutable")
+		secondResp, secondBody := doAt(t, cdn, request{path: js})
+		expectStatus(t, js, secondResp, secondBody, http.StatusOK, "CDN-ASSET-APP-JS")
+		if got := secondResp.Header.Get("X-Cache"); got != "HIT" {
 			t.Errorf("GET %s again: X-Cache %q, want HIT (served from the cache)", js, got)
 		}
-		if second.body != first.body {
+		if secondBody != firstBody {
 			t.Errorf("GET %s: the cached body differs from the origin's", js)
 		}
-		if n := originRequests(t, env, origin, js, 0, 1); n != 1 {
+		if n := originRequests(t, env, origin, js, 0); n != 1 {
 			t.Errorf("the origin served %s %d times for two requests, want 1", js, n)
 		}
 	})
 
 	t.Run("HTML is revalidated with the ETag", func(t *testing.T) {
-		first := cdnGet(t, cdn, "/", nil)
-		expectStatus(t, "/", first.resp, first.body, http.StatusOK, "CDN-HOME-V1")
-		cfgHeader(t, "GET /", first.resp, "Cache-Control", "no-cache")
-		if first.resp.Header.Get("ETag") == "" {
-			t.Fatalf("GET /: no ETag: %v", first.resp.Header)
+		firstResp, firstBody := doAt(t, cdn, request{path: "/"})
+		expectStatus(t, "/", firstResp, firstBody, http.StatusOK, "CDN-HOME-V1")
+		cfgHeader(t, "GET /", firstResp, "Cache-Control", "no-cache")
+		if firstResp.Header.Get("ETag") == "" {
+			t.Fatalf("GET /: no ETag: %v", firstResp.Header)
 		}
-		checkDefaultHeaders(t, "GET / through Varnish", first.resp.Header)
-		second := cdnGet(t, cdn, "/", nil)
-		expectStatus(t, "/", second.resp, second.body, http.StatusOK, "CDN-HOME-V1")
-		if got := second.resp.Header.Get("X-Cache-Revalidated"); got != "304" {
+		checkDefaultHeaders(t, "GET / through Varnish", firstResp.Header)
+		secondResp, secondBody := doAt(t, cdn, request{path: "/"})
+		expectStatus(t, "/", secondResp, secondBody, http.StatusOK, "CDN-HOME-V1")
+		if got := secondResp.Header.Get("X-Cache-Revalidated"); got != "304" {
 			t.Errorf("GET / again: X-Cache-Revalidated %q, want 304 (the origin confirmed the stored copy)", got)
 		}
-		if n := originRequests(t, env, origin, "/", http.StatusNotModified, 1); n < 1 {
+		if n := originRequests(t, env, origin, "/", http.StatusNotModified); n < 1 {
 			t.Errorf("the origin's access log shows no 304 for / (Varnish did not revalidate)")
 		}
-		if second.resp.Header.Get("ETag") != first.resp.Header.Get("ETag") {
-			t.Errorf("GET / again: ETag %q, want %q", second.resp.Header.Get("ETag"), first.resp.Header.Get("ETag"))
+		if secondResp.Header.Get("ETag") != firstResp.Header.Get("ETag") {
+			t.Errorf("GET / again: ETag %q, want %q", secondResp.Header.Get("ETag"), firstResp.Header.Get("ETag"))
 		}
 	})
 
 	t.Run("Vary keeps brotli from gzip-only clients", func(t *testing.T) {
 		for range 2 {
-			br := cdnGet(t, cdn, css, map[string]string{"Accept-Encoding": "br"})
-			if br.resp.StatusCode != http.StatusOK || br.resp.Header.Get("Content-Encoding") != "br" {
-				t.Fatalf("GET %s (Accept-Encoding: br): %d, Content-Encoding %q", css, br.resp.StatusCode, br.resp.Header.Get("Content-Encoding"))
+			brResp, _ := doAt(t, cdn, request{path: css, header: map[string]string{"Accept-Encoding": "br"}})
+			if brResp.StatusCode != http.StatusOK || brResp.Header.Get("Content-Encoding") != "br" {
+				t.Fatalf("GET %s (Accept-Encoding: br): %d, Content-Encoding %q", css, brResp.StatusCode, brResp.Header.Get("Content-Encoding"))
 			}
-			if !strings.Contains(br.resp.Header.Get("Vary"), "Accept-Encoding") {
-				t.Errorf("GET %s: Vary %q lacks Accept-Encoding", css, br.resp.Header.Get("Vary"))
+			if !strings.Contains(brResp.Header.Get("Vary"), "Accept-Encoding") {
+				t.Errorf("GET %s: Vary %q lacks Accept-Encoding", css, brResp.Header.Get("Vary"))
 			}
 		}
-		gz := cdnGet(t, cdn, css, map[string]string{"Accept-Encoding": "gzip"})
-		if enc := gz.resp.Header.Get("Content-Encoding"); enc != "gzip" {
+		gzResp, gzBody := doAt(t, cdn, request{path: css, header: map[string]string{"Accept-Encoding": "gzip"}})
+		if enc := gzResp.Header.Get("Content-Encoding"); enc != "gzip" {
 			t.Fatalf("GET %s (Accept-Encoding: gzip) after brotli clients: Content-Encoding %q, want gzip", css, enc)
 		}
-		zr, err := gzip.NewReader(strings.NewReader(gz.body))
+		zr, err := gzip.NewReader(strings.NewReader(gzBody))
 		if err != nil {
 			t.Fatalf("GET %s (gzip): the body is not gzip: %v", css, err)
 		}
@@ -118,46 +118,45 @@ func testBehindVarnish(t *testing.T, env *engineEnv) {
 		if err != nil || !bytes.Contains(plain, []byte(".card-60")) {
 			t.Errorf("GET %s (gzip): the decompressed body is not the stylesheet (%v)", css, err)
 		}
-		id := cdnGet(t, cdn, css, map[string]string{"Accept-Encoding": "identity"})
-		if enc := id.resp.Header.Get("Content-Encoding"); enc != "" || !strings.Contains(id.body, ".card-60") {
-			t.Errorf("GET %s (identity): Content-Encoding %q, body %.80q", css, enc, id.body)
+		idResp, idBody := doAt(t, cdn, request{path: css, header: map[string]string{"Accept-Encoding": "identity"}})
+		if enc := idResp.Header.Get("Content-Encoding"); enc != "" || !strings.Contains(idBody, ".card-60") {
+			t.Errorf("GET %s (identity): Content-Encoding %q, body %.80q", css, enc, idBody)
 		}
-		if gz2 := cdnGet(t, cdn, css, map[string]string{"Accept-Encoding": "gzip"}); gz2.resp.Header.Get("X-Cache") != "HIT" ||
-			gz2.resp.Header.Get("Content-Encoding") != "gzip" {
+		if gz2Resp, _ := doAt(t, cdn, request{path: css, header: map[string]string{"Accept-Encoding": "gzip"}}); gz2Resp.Header.Get("X-Cache") != "HIT" ||
+			gz2Resp.Header.Get("Content-Encoding") != "gzip" {
 			t.Errorf("GET %s (gzip) again: X-Cache %q, Content-Encoding %q, want a cached gzip copy", css,
-				gz2.resp.Header.Get("X-Cache"), gz2.resp.Header.Get("Content-Encoding"))
+				gz2Resp.Header.Get("X-Cache"), gz2Resp.Header.Get("Content-Encoding"))
 		}
 	})
 
 	t.Run("404s are not cached", func(t *testing.T) {
 		for i := range 2 {
-			r := cdnGet(t, cdn, "/no-such-page", nil)
-			expectStatus(t, "/no-such-page", r.resp, r.body, http.StatusNotFound, "CDN-NOT-FOUND")
-			cfgHeader(t, "GET /no-such-page", r.resp, "Cache-Control", "no-store")
-			if got := r.resp.Header.Get("X-Cache"); got != "MISS" {
+			rResp, rBody := doAt(t, cdn, request{path: "/no-such-page"})
+			expectStatus(t, "/no-such-page", rResp, rBody, http.StatusNotFound, "CDN-NOT-FOUND")
+			cfgHeader(t, "GET /no-such-page", rResp, "Cache-Control", "no-store")
+			if got := rResp.Header.Get("X-Cache"); got != "MISS" {
 				t.Errorf("GET /no-such-page #%d: X-Cache %q, want MISS", i+1, got)
 			}
 		}
-		if n := originRequests(t, env, origin, "/no-such-page", http.StatusNotFound, 2); n != 2 {
+		if n := originRequests(t, env, origin, "/no-such-page", http.StatusNotFound); n != 2 {
 			t.Errorf("the origin answered /no-such-page %d times for two requests, want 2", n)
 		}
 	})
 
 	t.Run("authenticated responses are not cached", func(t *testing.T) {
-		alice := map[string]string{"Authorization": basicAuth("alice", "s3cret")}
 		for i := range 2 {
-			r := cdnGet(t, cdn, "/private/", alice)
-			expectStatus(t, "/private/ as alice", r.resp, r.body, http.StatusOK, "CDN-PRIVATE-PAGE")
-			if got := r.resp.Header.Get("X-Cache"); got != "MISS" {
+			rResp, rBody := doAt(t, cdn, request{path: "/private/", user: "alice", pass: "s3cret"})
+			expectStatus(t, "/private/ as alice", rResp, rBody, http.StatusOK, "CDN-PRIVATE-PAGE")
+			if got := rResp.Header.Get("X-Cache"); got != "MISS" {
 				t.Errorf("GET /private/ as alice #%d: X-Cache %q, want MISS", i+1, got)
 			}
 		}
-		anon := cdnGet(t, cdn, "/private/", nil)
-		expectStatus(t, "/private/ without credentials", anon.resp, anon.body, http.StatusUnauthorized, "")
-		if strings.Contains(anon.body, "CDN-PRIVATE-PAGE") {
+		anonResp, anonBody := doAt(t, cdn, request{path: "/private/"})
+		expectStatus(t, "/private/ without credentials", anonResp, anonBody, http.StatusUnauthorized, "")
+		if strings.Contains(anonBody, "CDN-PRIVATE-PAGE") {
 			t.Errorf("GET /private/ without credentials: the cache gave away the page")
 		}
-		if n := originRequests(t, env, origin, "/private/", http.StatusOK, 2); n != 2 {
+		if n := originRequests(t, env, origin, "/private/", http.StatusOK); n != 2 {
 			t.Errorf("the origin served /private/ %d times for two authenticated requests, want 2", n)
 		}
 	})
@@ -176,70 +175,40 @@ func testBehindVarnish(t *testing.T, env *engineEnv) {
 		env.run(t, "docker", "rm", "--force", origin.name)
 		origin = env.dockerRun(t, "hardstatic-cdn-origin", port, "cdn-site", "--env", users)
 
-		r := cdnGet(t, cdn, "/", nil)
-		expectStatus(t, "/ after the rebuild", r.resp, r.body, http.StatusOK, "CDN-HOME-V2")
-		if got := r.resp.Header.Get("X-Cache-Revalidated"); got != "" {
+		rResp, rBody := doAt(t, cdn, request{path: "/"})
+		expectStatus(t, "/ after the rebuild", rResp, rBody, http.StatusOK, "CDN-HOME-V2")
+		if got := rResp.Header.Get("X-Cache-Revalidated"); got != "" {
 			t.Errorf("GET / after the rebuild: X-Cache-Revalidated %q: the old page was confirmed", got)
 		}
-		a := cdnGet(t, cdn, js, nil)
-		expectStatus(t, js+" after the rebuild", a.resp, a.body, http.StatusOK, "CDN-ASSET-APP-JS")
-		if got := a.resp.Header.Get("X-Cache"); got != "HIT" {
+		aResp, aBody := doAt(t, cdn, request{path: js})
+		expectStatus(t, js+" after the rebuild", aResp, aBody, http.StatusOK, "CDN-ASSET-APP-JS")
+		if got := aResp.Header.Get("X-Cache"); got != "HIT" {
 			t.Errorf("GET %s after the rebuild: X-Cache %q, want HIT", js, got)
 		}
-		if n := originRequests(t, env, origin, js, 0, 0); n != 0 {
+		if n := originRequests(t, env, origin, js, 0); n != 0 {
 			t.Errorf("the new origin served %s %d times; the cached copy should have been used", js, n)
 		}
 	})
 }
 
-type cdnResponse struct {
-	resp *http.Response
-	body string
-}
-
-// cdnGet requests path from Varnish with the given headers and reads the
-// body as sent (no decompression).
-func cdnGet(t *testing.T, base, path string, headers map[string]string) cdnResponse {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, base+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s through Varnish: %v", path, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cdnResponse{resp, string(body)}
-}
-
-func basicAuth(user, pass string) string {
-	req, _ := http.NewRequest(http.MethodGet, "http://x/", nil)
-	req.SetBasicAuth(user, pass)
-	return req.Header.Get("Authorization")
-}
-
 // originRequests counts the origin's access-log entries (Caddy's JSON lines
 // in `docker logs`) for path, with the status when status is not 0. The
-// server writes access-log lines in batches (internal/accesslog): it waits
-// until want lines are there (at most 10 s), then for one more batch, so
-// that a count above want shows too.
-func originRequests(t *testing.T, env *engineEnv, c *container, path string, status, want int) int {
+// server writes access-log lines in batches and in order
+// (internal/accesslog): it first sends the origin a marker request of its
+// own and waits until the marker's line is there, so that every request
+// before it is counted.
+func originRequests(t *testing.T, env *engineEnv, c *container, path string, status int) int {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for countOriginRequests(t, env, c, path, status) < want && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
+	marker := fmt.Sprintf("/origin-requests-marker-%d", markers.Add(1))
+	do(t, c.srv, request{path: marker})
+	if !waitUntil(10*time.Second, func() bool { return countOriginRequests(t, env, c, marker, 0) > 0 }) {
+		t.Fatalf("the origin's access log never showed the marker request %s", marker)
 	}
-	time.Sleep(2 * accesslog.DefaultFlushInterval)
 	return countOriginRequests(t, env, c, path, status)
 }
+
+// markers numbers originRequests' marker requests.
+var markers atomic.Int64
 
 func countOriginRequests(t *testing.T, env *engineEnv, c *container, path string, status int) int {
 	t.Helper()
@@ -288,44 +257,20 @@ func startVarnish(t *testing.T, varnishd, vcl string, originPort int) string {
 	if err := os.WriteFile(file, re.ReplaceAll(src, []byte(fmt.Sprintf(`.port = "%d";`, originPort))), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port := mustFreePort(t)
-	var out lifecycle.SyncBuffer
+	port := freePort(t)
 	cmd := exec.Command(varnishd, "-F", "-n", filepath.Join(dir, "work"), "-a", fmt.Sprintf("127.0.0.1:%d", port),
 		"-f", file, "-s", "malloc,64m", "-p", "http_gzip_support=off", "-T", "none")
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("--- varnishd output ---\n%s--- end ---", out.String())
-		}
-	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+	p := startProcess(t, "varnishd", cmd, syscall.SIGTERM)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	listening := func() bool {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			_ = conn.Close()
-			return fmt.Sprintf("http://127.0.0.1:%d", port)
 		}
-		select {
-		case <-done:
-			t.Fatalf("varnishd exited:\n%s", out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("varnishd does not listen on %d:\n%s", port, out.String())
-		}
-		time.Sleep(200 * time.Millisecond)
+		return err == nil
 	}
+	if !waitUntil(60*time.Second, func() bool { return p.exited() || listening() }) || p.exited() {
+		t.Fatalf("varnishd does not listen on %s (exited: %v):\n%s", addr, p.exited(), p.out.String())
+	}
+	return "http://" + addr
 }

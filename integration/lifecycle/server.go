@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -81,7 +83,7 @@ func (w *Workspace) LaunchWith(opts LaunchOptions) (*Server, error) {
 		port := opts.Port
 		if port == 0 {
 			var err error
-			if port, err = freePort(); err != nil {
+			if port, err = FreePort(); err != nil {
 				return nil, err
 			}
 		}
@@ -93,22 +95,9 @@ func (w *Workspace) LaunchWith(opts LaunchOptions) (*Server, error) {
 }
 
 func (w *Workspace) start(bin string, port int, opts LaunchOptions) (*Server, error) {
-	env := map[string]string{
-		"PATH":             "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"HOME":             w.HomeDir,
-		"PORT":             strconv.Itoa(port),
-		"CNB_PLATFORM_API": PlatformAPI,
-		"CNB_LAYERS_DIR":   w.LayersDir,
-		"CNB_APP_DIR":      w.AppDir,
-	}
-	for k, v := range opts.Env {
-		env[k] = v
-	}
 	cmd := exec.Command(bin)
 	cmd.Dir = w.AppDir
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd.Env = w.LaunchEnv(port, opts.Env)
 	s := &Server{
 		URL:  "http://127.0.0.1:" + strconv.Itoa(port),
 		Port: port,
@@ -140,40 +129,84 @@ func (w *Workspace) start(bin string, port int, opts LaunchOptions) (*Server, er
 	return s, nil
 }
 
-func freePort() (int, error) {
+// LaunchEnv is the environment a platform gives the launcher of this
+// workspace's image, listening on port: PATH, HOME=<workspace>/home, PORT and
+// the CNB_* variables, with extra added over them. It is sorted by name.
+func (w *Workspace) LaunchEnv(port int, extra map[string]string) []string {
+	env := map[string]string{
+		"PATH":             "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"HOME":             w.HomeDir,
+		"PORT":             strconv.Itoa(port),
+		"CNB_PLATFORM_API": PlatformAPI,
+		"CNB_LAYERS_DIR":   w.LayersDir,
+		"CNB_APP_DIR":      w.AppDir,
+	}
+	maps.Copy(env, extra)
+	list := make([]string, 0, len(env))
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		list = append(list, k+"="+env[k])
+	}
+	return list
+}
+
+// ProcessPath is the launcher of a process type, as the image's entry point
+// names it (<workspace>/cnb/process/<type>).
+func (w *Workspace) ProcessPath(processType string) string {
+	return filepath.Join(w.processDir, processType)
+}
+
+// FreePort returns a loopback TCP port nobody listens on right now.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close()
+	defer l.Close() //nolint:errcheck // only its number is used
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-func (s *Server) waitReady(timeout time.Duration) error {
+// WaitHTTP polls url until it answers HTTP (any status) and returns nil, or
+// returns an error once timeout has passed or exited is closed (the process
+// that should answer has exited; nil when there is none to watch).
+func WaitHTTP(url string, timeout time.Duration, exited <-chan struct{}) error {
 	client := &http.Client{
 		Timeout:       time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	deadline := time.Now().Add(timeout)
-	var lastErr error
-	for time.Now().Before(deadline) {
+	for {
 		select {
-		case <-s.done:
-			return fmt.Errorf("lifecycle: the process exited with code %d before answering on %s\n--- process output ---\n%s--- end of process output ---",
-				s.exitCode, s.URL, ensureNewline(s.Output()))
+		case <-exited:
+			return errExited
 		default:
 		}
-		resp, err := client.Get(s.URL + "/")
+		resp, err := client.Get(url)
 		if err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			_ = resp.Body.Close()
 			return nil
 		}
-		lastErr = err
+		if time.Now().After(deadline) {
+			return fmt.Errorf("nothing answered HTTP on %s within %s (last error: %w)", url, timeout, err)
+		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return fmt.Errorf("lifecycle: nothing answered HTTP on %s within %s (last error: %v)\n--- process output ---\n%s--- end of process output ---",
-		s.URL, timeout, lastErr, ensureNewline(s.Output()))
+}
+
+var errExited = errors.New("the process exited")
+
+func (s *Server) waitReady(timeout time.Duration) error {
+	err := WaitHTTP(s.URL+"/", timeout, s.done)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errExited):
+		<-s.done
+		return fmt.Errorf("lifecycle: the process exited with code %d before answering on %s\n--- process output ---\n%s--- end of process output ---",
+			s.exitCode, s.URL, ensureNewline(s.Output()))
+	default:
+		return fmt.Errorf("lifecycle: %w\n--- process output ---\n%s--- end of process output ---", err, ensureNewline(s.Output()))
+	}
 }
 
 // Output is everything the process wrote to stdout and stderr so far.

@@ -109,7 +109,7 @@ func lockFile(ctx context.Context, path string) (func(), error) {
 		select {
 		case <-ctx.Done():
 			_ = f.Close()
-			return nil, fmt.Errorf("waiting for %s (another process is building the lifecycle): %w", path, ctx.Err())
+			return nil, fmt.Errorf("waiting for the lock %s (another test process holds it): %w", path, ctx.Err())
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

@@ -72,27 +72,13 @@ func NewWorkspace(opts Options) (ws *Workspace, err error) {
 	if opts.Tools.Lifecycle == "" || opts.Tools.Launcher == "" {
 		return nil, errors.New("lifecycle: Options.Tools is empty; call EnsureTools first")
 	}
-	bpDir := opts.Buildpack
-	if bpDir == "" {
-		if bpDir, err = FindRepoRoot(); err != nil {
-			return nil, err
-		}
-	}
-	id, version, err := readBuildpackTOML(filepath.Join(bpDir, "buildpack.toml"))
+	bpDir, id, version, err := findBuildpack(opts.Buildpack)
 	if err != nil {
 		return nil, err
 	}
-	if fi, err := os.Stat(filepath.Join(bpDir, "bin", "main")); err != nil || fi.Mode().Perm()&0o111 == 0 {
-		return nil, fmt.Errorf("lifecycle: %s is not an executable; run `make build` first", filepath.Join(bpDir, "bin", "main"))
+	if err := checkApp(opts.App); err != nil {
+		return nil, err
 	}
-	appInfo, err := os.Stat(opts.App)
-	if err != nil {
-		return nil, fmt.Errorf("lifecycle: app: %w", err)
-	}
-	if !appInfo.IsDir() {
-		return nil, fmt.Errorf("lifecycle: app %s is not a directory", opts.App)
-	}
-
 	dir, err := os.MkdirTemp("", "hardstatic-cnb-")
 	if err != nil {
 		return nil, err
@@ -106,7 +92,48 @@ func NewWorkspace(opts Options) (ws *Workspace, err error) {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return nil, err
 	}
-	ws = &Workspace{
+	ws = layout(dir, id, version)
+	if err := ws.populate(opts, bpDir); err != nil {
+		return nil, err
+	}
+	return ws, nil
+}
+
+// findBuildpack returns the buildpack directory (the repository root when
+// dir is empty) and its id and version, once it holds an executable
+// bin/main.
+func findBuildpack(dir string) (bpDir, id, version string, err error) {
+	bpDir = dir
+	if bpDir == "" {
+		if bpDir, err = FindRepoRoot(); err != nil {
+			return "", "", "", err
+		}
+	}
+	id, version, err = readBuildpackTOML(filepath.Join(bpDir, "buildpack.toml"))
+	if err != nil {
+		return "", "", "", err
+	}
+	main := filepath.Join(bpDir, "bin", "main")
+	if fi, err := os.Stat(main); err != nil || fi.Mode().Perm()&0o111 == 0 {
+		return "", "", "", fmt.Errorf("lifecycle: %s is not an executable; run `make build` first", main)
+	}
+	return bpDir, id, version, nil
+}
+
+func checkApp(app string) error {
+	info, err := os.Stat(app)
+	if err != nil {
+		return fmt.Errorf("lifecycle: app: %w", err)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("lifecycle: app %s is not a directory", app)
+	}
+	return nil
+}
+
+// layout names the directories of a workspace in dir (see Workspace).
+func layout(dir, id, version string) *Workspace {
+	ws := &Workspace{
 		Dir:              dir,
 		AppDir:           filepath.Join(dir, "app"),
 		LayersDir:        filepath.Join(dir, "layers"),
@@ -122,51 +149,60 @@ func NewWorkspace(opts Options) (ws *Workspace, err error) {
 	if os.Geteuid() == 0 {
 		ws.cred = &syscall.Credential{Uid: BuildUID, Gid: BuildGID, NoSetGroups: true}
 	}
-	for _, d := range []string{ws.LayersDir, filepath.Join(ws.PlatformDir, "env"), ws.HomeDir, ws.lifecycleDir, ws.processDir} {
-		if err := mkdirs(dir, d); err != nil {
-			return nil, err
+	return ws
+}
+
+// populate makes the workspace's directories and fills them: the app, the
+// buildpack, the order, the lifecycle's binaries and the build environment.
+func (w *Workspace) populate(opts Options, bpDir string) error {
+	for _, d := range []string{w.LayersDir, filepath.Join(w.PlatformDir, "env"), w.HomeDir, w.lifecycleDir, w.processDir} {
+		if err := mkdirs(w.Dir, d); err != nil {
+			return err
 		}
 	}
 	// The app's HOME must not be writable by it: an image's user often has
 	// no writable home, and the server must not need one.
-	if err := os.Chmod(ws.HomeDir, 0o555); err != nil {
-		return nil, err
+	if err := os.Chmod(w.HomeDir, 0o555); err != nil {
+		return err
 	}
-	if err := CopyTree(opts.App, ws.AppDir); err != nil {
-		return nil, fmt.Errorf("lifecycle: copying the app: %w", err)
+	if err := CopyTree(opts.App, w.AppDir); err != nil {
+		return fmt.Errorf("lifecycle: copying the app: %w", err)
 	}
-	if err := ws.copyBuildpack(bpDir); err != nil {
-		return nil, fmt.Errorf("lifecycle: copying the buildpack: %w", err)
+	if err := w.copyBuildpack(bpDir); err != nil {
+		return fmt.Errorf("lifecycle: copying the buildpack: %w", err)
 	}
-	order := fmt.Sprintf("[[order]]\n\n  [[order.group]]\n    id = %q\n    version = %q\n", id, version)
-	if err := writeFile(ws.OrderPath, []byte(order)); err != nil {
-		return nil, err
+	order := fmt.Sprintf("[[order]]\n\n  [[order.group]]\n    id = %q\n    version = %q\n", w.BuildpackID, w.BuildpackVersion)
+	if err := writeFile(w.OrderPath, []byte(order)); err != nil {
+		return err
 	}
-	// The binaries are cached under the invoking user's home, which the build
-	// user may not be able to enter, so each workspace gets its own links.
-	if err := linkOrCopy(opts.Tools.Lifecycle, filepath.Join(ws.lifecycleDir, "lifecycle")); err != nil {
-		return nil, err
-	}
-	for _, phase := range []string{"detector", "builder"} {
-		if err := os.Symlink("lifecycle", filepath.Join(ws.lifecycleDir, phase)); err != nil {
-			return nil, err
-		}
-	}
-	if err := linkOrCopy(opts.Tools.Launcher, filepath.Join(ws.lifecycleDir, "launcher")); err != nil {
-		return nil, err
-	}
-	if err := os.Symlink(filepath.Join(ws.lifecycleDir, "launcher"), filepath.Join(ws.processDir, "web")); err != nil {
-		return nil, err
+	if err := w.linkTools(opts.Tools); err != nil {
+		return err
 	}
 	for k, v := range opts.BuildEnv {
-		if err := ws.SetBuildEnv(k, v); err != nil {
-			return nil, err
+		if err := w.SetBuildEnv(k, v); err != nil {
+			return err
 		}
 	}
-	if err := ws.giveToBuildUser(); err != nil {
-		return nil, err
+	return w.giveToBuildUser()
+}
+
+// linkTools gives the workspace its lifecycle (detector, builder) and
+// launcher (the process web). The binaries are cached under the invoking
+// user's home, which the build user may not be able to enter, so each
+// workspace gets its own links.
+func (w *Workspace) linkTools(tools Tools) error {
+	if err := linkOrCopy(tools.Lifecycle, filepath.Join(w.lifecycleDir, "lifecycle")); err != nil {
+		return err
 	}
-	return ws, nil
+	for _, phase := range []string{"detector", "builder"} {
+		if err := os.Symlink("lifecycle", filepath.Join(w.lifecycleDir, phase)); err != nil {
+			return err
+		}
+	}
+	if err := linkOrCopy(tools.Launcher, filepath.Join(w.lifecycleDir, "launcher")); err != nil {
+		return err
+	}
+	return os.Symlink(filepath.Join(w.lifecycleDir, "launcher"), w.ProcessPath("web"))
 }
 
 func readBuildpackTOML(path string) (id, version string, err error) {
@@ -290,6 +326,27 @@ func (w *Workspace) phase(ctx context.Context, name string, out io.Writer, args 
 		"-platform", w.PlatformDir,
 		"-no-color",
 	}, args...)
+	return w.run(ctx, name, out, args...)
+}
+
+// RunPhase runs a phase the harness has no method for (analyzer, exporter)
+// as it runs detector and builder: from the workspace's lifecycle
+// directory, in the same environment, as the build user when the harness
+// runs as root. args are all the phase's flags. It returns the combined
+// output, and a *PhaseError when the phase failed.
+func (w *Workspace) RunPhase(ctx context.Context, name string, args ...string) (string, error) {
+	bin := filepath.Join(w.lifecycleDir, name)
+	if _, err := os.Lstat(bin); err != nil {
+		if err := os.Symlink("lifecycle", bin); err != nil {
+			return "", err
+		}
+	}
+	return w.run(ctx, name, nil, args...)
+}
+
+// run runs the lifecycle binary named name with args, in its own process
+// group; out, when not nil, receives the output as it comes.
+func (w *Workspace) run(ctx context.Context, name string, out io.Writer, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, filepath.Join(w.lifecycleDir, name), args...)
 	cmd.Dir = w.Dir
 	cmd.Env = []string{

@@ -9,8 +9,8 @@ import (
 	"github.com/hardstatic/buildpack/internal/sitefs"
 )
 
-// SRIEnv turns build-time Subresource Integrity off when "false" (until
-// static.toml has a key for it).
+// SRIEnv turns build-time Subresource Integrity off when "false", as
+// sri = false in static.toml does.
 const SRIEnv = "BP_STATIC_SRI"
 
 // maxListed caps each list in the log.
@@ -46,6 +46,8 @@ func anywherePages(cfg *config.Config) []string {
 	return pages
 }
 
+// addSRI adds integrity attributes to the site's own pages (unless sri =
+// false or BP_STATIC_SRI=false) and logs what it did.
 func addSRI(abs string, cfg *config.Config, tree *sitefs.Tree, log logger) {
 	opts := htmlsec.Options{Disabled: !cfg.SRI || strings.EqualFold(strings.TrimSpace(os.Getenv(SRIEnv)), "false"), Pages: ownPages(tree),
 		Anywhere: anywherePages(cfg)}
@@ -56,39 +58,41 @@ func addSRI(abs string, cfg *config.Config, tree *sitefs.Tree, log logger) {
 	case rep.Disabled:
 		log.Step("Subresource Integrity: off (sri = false in %s, or %s=false)", config.FileName, SRIEnv)
 	default:
-		log.Step("Subresource Integrity: added to %d script and stylesheet tags in %d of %d pages (sri = false in %s turns it off)",
-			rep.Tags(), len(rep.Changed), rep.Pages, config.FileName)
-		for i, c := range rep.Changed {
-			if i == maxListed {
-				log.Detail("... and %d more pages", len(rep.Changed)-maxListed)
-				break
-			}
-			log.Detail("%s: %s", c.File, strings.Join(c.Added, ", "))
-		}
-		var notes, warns []htmlsec.Skip
-		for _, s := range rep.Skipped {
-			if s.Warning {
-				warns = append(warns, s)
-			} else {
-				notes = append(notes, s)
-			}
-		}
-		for i, s := range notes {
-			if i == maxListed {
-				log.Debug("... and %d more", len(notes)-maxListed)
-				break
-			}
-			log.Debug("not added: %s", s)
-		}
-		for i, s := range warns {
-			if i == maxListed {
-				log.Warn("... and %d more tags or pages without integrity", len(warns)-maxListed)
-				break
-			}
-			log.Warn("no integrity for %s", s)
+		logSRI(rep, log)
+	}
+}
+
+// logSRI lists the tags that got integrity, and those left without it:
+// the expected ones at debug level, the ones to act on as warnings.
+func logSRI(rep htmlsec.Report, log logger) {
+	log.Step("Subresource Integrity: added to %d script and stylesheet tags in %d of %d pages (sri = false in %s turns it off)",
+		rep.Tags(), len(rep.Changed), rep.Pages, config.FileName)
+	logCapped(len(rep.Changed), func(i int) {
+		log.Detail("%s: %s", rep.Changed[i].File, strings.Join(rep.Changed[i].Added, ", "))
+	}, func(more int) { log.Detail("... and %d more pages", more) })
+	var notes, warns []htmlsec.Skip
+	for _, s := range rep.Skipped {
+		if s.Warning {
+			warns = append(warns, s)
+		} else {
+			notes = append(notes, s)
 		}
 	}
+	logCapped(len(notes), func(i int) { log.Debug("not added: %s", notes[i]) },
+		func(more int) { log.Debug("... and %d more", more) })
+	logCapped(len(warns), func(i int) { log.Warn("no integrity for %s", warns[i]) },
+		func(more int) { log.Warn("... and %d more tags or pages without integrity", more) })
+}
 
+// logCapped logs line(i) for the first maxListed of n items, then more with
+// how many were left out.
+func logCapped(n int, line func(i int), more func(n int)) {
+	for i := range min(n, maxListed) {
+		line(i)
+	}
+	if n > maxListed {
+		more(n - maxListed)
+	}
 }
 
 // ownPages are the HTML files read under their own name (a linked page is
@@ -109,13 +113,8 @@ func logSecrets(tree *sitefs.Tree, log logger) []string {
 	if len(tree.Shown) > 0 {
 		log.Warn("%d pages, scripts or data files hold what looks like a private key or token. They are still served "+
 			"(documentation often shows example keys): if one is real, remove it from the app and rotate it:", len(tree.Shown))
-		for i, s := range tree.Shown {
-			if i == maxListed {
-				log.Detail("... and %d more", len(tree.Shown)-maxListed)
-				break
-			}
-			log.Detail("%s: %s. Served", s.Name, s.Secret)
-		}
+		logCapped(len(tree.Shown), func(i int) { log.Detail("%s: %s. Served", tree.Shown[i].Name, tree.Shown[i].Secret) },
+			func(more int) { log.Detail("... and %d more", more) })
 	}
 	secrets := tree.Secrets()
 	if len(secrets) == 0 {
@@ -157,11 +156,6 @@ func logLinks(tree *sitefs.Tree, log logger) {
 		return
 	}
 	log.Warn("%d entries of the root are not served:", len(left))
-	for i, e := range left {
-		if i == maxListed {
-			log.Detail("... and %d more", len(left)-maxListed)
-			break
-		}
-		log.Detail("%s: %s", e.Name, e.Reason)
-	}
+	logCapped(len(left), func(i int) { log.Detail("%s: %s", left[i].Name, left[i].Reason) },
+		func(more int) { log.Detail("... and %d more", more) })
 }

@@ -169,6 +169,8 @@ func TestTaploAgreesWithParse(t *testing.T) {
 		{"unknown key in array table", "[[proxies]]\nfrom = \"/api/*\"\nto = \"https://api.example.com/\"\norigin = \"x\"\n", false},
 		{"header glob without /", "[headers.\"*.js\"]\nCache-Control = \"no-cache\"\n", false},
 		{"header value not a string", "[headers.\"/*.js\"]\nX-Max = 5\n", false},
+		{"header name with token characters", "[headers.\"/x\"]\n\"X-A+B~1\" = \"y\"\n", true},
+		{"header name with a space", "[headers.\"/x\"]\n\"Bad Name\" = \"y\"\n", false},
 		{"unknown csp directive", "[csp]\nscripts-src = [\"https://x.example\"]\n", false},
 		{"csp sources not a list", "[csp]\nscript-src = \"https://x.example\"\n", false},
 		{"unknown basic_auth key", "[basic_auth]\nuser = \"x\"\n", false},

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/hardstatic/buildpack/internal/pattern"
 )
@@ -253,7 +254,7 @@ func (c *Config) checkProxies(p *problems) {
 			p.add(At(base, "max_body"), err.Error(), `for example max_body = "100MB"`)
 		}
 		for name, v := range pr.Headers {
-			if !ValidToken(name) {
+			if !httpguts.ValidHeaderFieldName(name) {
 				p.add(At(base, "headers", name), "not a valid header name", "use letters, digits and -")
 			}
 			if err := CheckVars(v); err != nil || strings.ContainsAny(v, "\r\n") {
@@ -286,7 +287,7 @@ func (c *Config) checkHeaders(p *problems) {
 			p.add(base, err.Error(), `globs start with /, e.g. [headers."/assets/**"]`)
 		}
 		for _, h := range rule.Headers {
-			if !ValidToken(h.Name) {
+			if !httpguts.ValidHeaderFieldName(h.Name) {
 				p.add(At(base, h.Name), "not a valid header name", "use letters, digits and -")
 			}
 			if strings.ContainsAny(h.Value, "\r\n\x00") {
@@ -490,6 +491,8 @@ func ParseSize(s string) (int64, error) {
 	return n * mult, nil
 }
 
+// ValidToken reports whether s is a charset name as static.toml takes it:
+// letters, digits, -, _ and . (header names follow httpguts).
 func ValidToken(s string) bool {
 	if s == "" {
 		return false

@@ -1,8 +1,18 @@
 // Package csp computes, at build time, the strictest Content-Security-Policy
-// under which one HTML page works: hashes for its inline <script> and <style>
-// elements, hashed style attributes and event handlers (with
-// 'unsafe-hashes', reported so the author can move them out), and the
-// external origins the page loads from.
+// under which one HTML page works:
+//
+//   - Analyze reads a page: hashes for its inline <script> and <style>
+//     elements, hashed style attributes and event handlers (with
+//     'unsafe-hashes', reported so the author can move them out), the
+//     external origins it loads from, and the site's own stylesheets and
+//     scripts it loads (Refs);
+//   - AnalyzeCSS and AnalyzeJS read those files (css.go, js.go): what they
+//     make their pages need (data: URLs, inserted styles, other sites'
+//     fonts and images) and what only the author can allow (connect-src and
+//     worker-src candidates, reported, never added); Page.Include adds it;
+//   - Compose (compose.go) merges a page's additions into the site-wide
+//     policy within the header size budget, honouring the csp table of
+//     static.toml.
 package csp
 
 import (

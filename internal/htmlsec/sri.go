@@ -102,7 +102,8 @@ func (s Skip) String() string {
 }
 
 // AddSRI adds integrity attributes to the same-site scripts and stylesheets
-// of every HTML file under root (see the package documentation). A file is
+// of the HTML files opts.Pages lists under root (see the package
+// documentation). A file is
 // rewritten, atomically and keeping its mode, only when something was added;
 // everything but the added attributes stays byte for byte. Problems with one
 // file or tag are reported as skips; the error is for a root that cannot be
@@ -122,11 +123,6 @@ func AddSRI(root string, opts Options) (Report, error) {
 	}
 	defer r.Close() //nolint:errcheck // nothing written through the handle itself
 	s := &sriRun{root: r, opts: opts, rep: &rep, hashes: map[string]hashResult{}}
-	for _, a := range append([]string{"404.html"}, opts.Anywhere...) {
-		if a = strings.Trim(path.Clean("/"+a), "/"); a != "" {
-			s.anywhere = append(s.anywhere, a)
-		}
-	}
 	for _, name := range opts.Pages {
 		s.page(name)
 	}
@@ -145,11 +141,10 @@ type hashResult struct {
 }
 
 type sriRun struct {
-	root     *os.Root
-	opts     Options
-	rep      *Report
-	hashes   map[string]hashResult
-	anywhere []string
+	root   *os.Root
+	opts   Options
+	rep    *Report
+	hashes map[string]hashResult
 }
 
 func (s *sriRun) skip(file, u, reason string, warn bool) {
@@ -222,7 +217,7 @@ func (s *sriRun) replace(name string, perm fs.FileMode, data []byte) error {
 // resolver returns the Resolver for the page at name: it maps a URL to the
 // integrity of the file the server would send for it.
 func (s *sriRun) resolver(name string) Resolver {
-	anywhere := slices.Contains(s.anywhere, name)
+	anywhere := Anywhere(name, s.opts.Anywhere)
 	return func(raw, base string) (string, string, bool) {
 		files, reason, warn := Locate(name, anywhere, raw, base)
 		if files == nil {
@@ -424,10 +419,6 @@ type Resolver func(rawURL, baseHref string) (integrity, reason string, warn bool
 // data with attributes inserted, nothing else changes. Malformed HTML is
 // tokenized as browsers do; it never fails.
 func Rewrite(data []byte, resolve Resolver) (out []byte, added []string, skipped []Skip) {
-	type insertion struct {
-		at   int
-		text string
-	}
 	var ins []insertion
 	var base string
 	var baseSeen bool
@@ -441,55 +432,20 @@ func Rewrite(data []byte, resolve Resolver) (out []byte, added []string, skipped
 		raw := z.Raw()
 		start := offset
 		offset += len(raw)
-		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
-			continue
-		}
-		name, hasAttr := z.TagName()
-		tag := string(name)
-		if tag != "script" && tag != "link" && tag != "base" {
-			continue
-		}
-		attrs := map[string]string{}
-		for hasAttr {
-			var k, v []byte
-			k, v, hasAttr = z.TagAttr()
-			if _, dup := attrs[string(k)]; !dup { // the first one counts
-				attrs[string(k)] = string(v)
-			}
-		}
-		var u string
-		switch tag {
-		case "base":
+		tag, attrs := sriTag(z, tt)
+		if tag == "base" {
 			if h, ok := attrs["href"]; ok && !baseSeen { // the first <base href> counts
 				base, baseSeen = strings.TrimSpace(h), true
 			}
 			continue
-		case "script":
-			var ok bool
-			if u, ok = attrs["src"]; !ok {
-				continue
-			}
-		case "link":
-			var ok bool
-			if u, ok = attrs["href"]; !ok || !linkTakesIntegrity(attrs) {
-				continue
-			}
 		}
-		if _, ok := attrs["integrity"]; ok {
-			skipped = append(skipped, Skip{URL: u, Reason: "has an integrity attribute already"})
+		u, ok := loadedURL(tag, attrs)
+		if !ok {
 			continue
 		}
-		integrity, reason, warn := resolve(u, base)
-		if integrity == "" {
-			skipped = append(skipped, Skip{URL: u, Reason: reason, Warning: warn})
-			continue
-		}
-		at, text := insertPoint(raw, tt == html.SelfClosingTagToken, `integrity="`+integrity+`"`)
-		if at >= 0 && !sameTagPlus(raw, at, text, tt, integrity) {
-			at = -1
-		}
-		if at < 0 {
-			skipped = append(skipped, Skip{URL: u, Reason: "a malformed tag (an attribute without a value before its \">\")", Warning: true})
+		at, text, skip := integrityFor(raw, tt, attrs, u, base, resolve)
+		if skip != nil {
+			skipped = append(skipped, *skip)
 			continue
 		}
 		ins = append(ins, insertion{start + at, text})
@@ -498,6 +454,71 @@ func Rewrite(data []byte, resolve Resolver) (out []byte, added []string, skipped
 	if len(ins) == 0 {
 		return data, nil, skipped
 	}
+	return splice(data, ins), added, skipped
+}
+
+// insertion is text to insert into a document at a byte offset.
+type insertion struct {
+	at   int
+	text string
+}
+
+// sriTag returns the name and attributes (the first of each name counts) of
+// a start tag that matters to Rewrite: script, link or base; "" otherwise.
+func sriTag(z *html.Tokenizer, tt html.TokenType) (string, map[string]string) {
+	if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+		return "", nil
+	}
+	name, hasAttr := z.TagName()
+	tag := string(name)
+	if tag != "script" && tag != "link" && tag != "base" {
+		return "", nil
+	}
+	attrs := map[string]string{}
+	for hasAttr {
+		var k, v []byte
+		k, v, hasAttr = z.TagAttr()
+		if _, dup := attrs[string(k)]; !dup {
+			attrs[string(k)] = string(v)
+		}
+	}
+	return tag, attrs
+}
+
+// loadedURL returns the URL a <script src> or a <link> that takes integrity
+// loads.
+func loadedURL(tag string, attrs map[string]string) (string, bool) {
+	switch tag {
+	case "script":
+		u, ok := attrs["src"]
+		return u, ok
+	case "link":
+		u, ok := attrs["href"]
+		return u, ok && linkTakesIntegrity(attrs)
+	}
+	return "", false
+}
+
+// integrityFor says where in the raw tag loading u (with the page's base
+// href so far) the integrity attribute goes and what to insert, or why the
+// tag is left alone. resolve is asked only for a tag without integrity.
+func integrityFor(raw []byte, tt html.TokenType, attrs map[string]string, u, base string, resolve Resolver) (int, string, *Skip) {
+	if _, ok := attrs["integrity"]; ok {
+		return 0, "", &Skip{URL: u, Reason: "has an integrity attribute already"}
+	}
+	integrity, reason, warn := resolve(u, base)
+	if integrity == "" {
+		return 0, "", &Skip{URL: u, Reason: reason, Warning: warn}
+	}
+	at, text := insertPoint(raw, tt == html.SelfClosingTagToken, `integrity="`+integrity+`"`)
+	if at < 0 || !sameTagPlus(raw, at, text, tt, integrity) {
+		return 0, "", &Skip{URL: u, Reason: "a malformed tag (an attribute without a value before its \">\")", Warning: true}
+	}
+	return at, text, nil
+}
+
+// splice returns data with the insertions (in order of offset) made.
+func splice(data []byte, ins []insertion) []byte {
 	var b bytes.Buffer
 	b.Grow(len(data) + len(ins)*80)
 	prev := 0
@@ -507,7 +528,7 @@ func Rewrite(data []byte, resolve Resolver) (out []byte, added []string, skipped
 		prev = in.at
 	}
 	b.Write(data[prev:])
-	return b.Bytes(), added, skipped
+	return b.Bytes()
 }
 
 // sameTagPlus checks an insertion by tokenizing the tag before and after it:

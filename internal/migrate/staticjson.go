@@ -18,6 +18,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/hardstatic/buildpack/internal/config"
 	"github.com/hardstatic/buildpack/internal/pattern"
 )
@@ -602,7 +604,7 @@ func (m *migration) headers(v *jsonValue) {
 				m.notMigrated("headers %q: the header name %q uses ${VAR}, which static.toml does not resolve in names.", mem.key, h.key)
 				continue
 			}
-			if !config.ValidToken(h.key) {
+			if !httpguts.ValidHeaderFieldName(h.key) {
 				m.errorAt(h.keyValue(), hkey, "not a valid header name", "use letters, digits and -")
 				ok = false
 				continue
@@ -660,7 +662,8 @@ func (m *migration) headerPrecedence() {
 			}
 			var names []string
 			for _, h := range rules[i].Headers {
-				if !hasHeader(rules[j].Headers, h.Name) && !containsFold(extra, h.Name) {
+				sameName := func(e string) bool { return strings.EqualFold(e, h.Name) }
+				if !hasHeader(rules[j].Headers, h.Name) && !slices.ContainsFunc(extra, sameName) {
 					names = append(names, h.Name)
 					extra = append(extra, h.Name)
 				}
@@ -680,15 +683,6 @@ func (m *migration) headerPrecedence() {
 func hasHeader(hs []config.Header, name string) bool {
 	for _, h := range hs {
 		if strings.EqualFold(h.Name, name) {
-			return true
-		}
-	}
-	return false
-}
-
-func containsFold(list []string, s string) bool {
-	for _, v := range list {
-		if strings.EqualFold(v, s) {
 			return true
 		}
 	}

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/andybalholm/brotli"
+	"github.com/dustin/go-humanize"
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/hardstatic/buildpack/internal/site/table"
@@ -97,15 +98,9 @@ func (s Stats) Summary() string {
 		s.Files, HumanBytes(s.Bytes), s.Compressed, saved, s.Reused, s.New, s.Duration.Round(time.Millisecond))
 }
 
-// HumanBytes formats a byte count for the build log: 512 B, 1.5 KiB, 2.0 MiB.
+// HumanBytes formats a byte count for the build log: 512 B, 1.5 KiB, 20 MiB.
 func HumanBytes(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
+	return humanize.IBytes(uint64(max(n, 0)))
 }
 
 type candidate struct {
