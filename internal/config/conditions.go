@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/hardstatic/buildpack/internal/pattern"
 )
 
@@ -94,7 +96,7 @@ func checkMatch(p *problems, key []string, m Match) []string {
 		p.add(At(key, "key"), "a host condition takes no key", `write { type = "host", value = "(www\\.)?example\\.com" }`)
 	case m.Type == "host" && m.Value == "":
 		p.add(key, "a host condition needs a value", `write { type = "host", value = "(www\\.)?example\\.com" }`)
-	case m.Type == "header" && !ValidToken(m.Key):
+	case m.Type == "header" && !httpguts.ValidHeaderFieldName(m.Key):
 		p.add(At(key, "key"), fmt.Sprintf("%q is not a header name", m.Key), `for example { type = "header", key = "X-Beta" }`)
 	case m.Type != "host" && m.Key == "":
 		p.add(At(key, "key"), "missing", fmt.Sprintf(`name the %s, e.g. key = "session"`, m.Type))

@@ -92,7 +92,7 @@ func (c *Config) validate(keys []toml.Key) error {
 	if c.CanonicalHost != "" {
 		c.checkHost(p)
 	}
-	if !ValidToken(c.CountryHeader) {
+	if !httpguts.ValidHeaderFieldName(c.CountryHeader) {
 		p.add([]string{"country_header"}, fmt.Sprintf("%q is not a header name", c.CountryHeader), `for example country_header = "CF-IPCountry"`)
 	}
 	if !ValidToken(c.Charset) {
