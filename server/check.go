@@ -112,6 +112,13 @@ func routeLine(r buildpack.Route) string {
 	case buildpack.RouteFallback:
 		return fmt.Sprintf("fallback /%s (200, for GET and HEAD of paths without an extension that match nothing else)", strings.TrimPrefix(r.To, "/"))
 	case buildpack.RouteNotFound:
+		if len(r.Pages) > 0 {
+			root := "else a plain 404"
+			if r.To != "" {
+				root = "else " + r.To
+			}
+			return fmt.Sprintf("not found: the nearest of %s, %s (404)", strings.Join(r.Pages, ", "), root)
+		}
 		if r.To != "" {
 			return fmt.Sprintf("not found: %s (404)", r.To)
 		}

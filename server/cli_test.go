@@ -224,3 +224,27 @@ func TestServePreview(t *testing.T) {
 		t.Errorf("previewURL = %q", got)
 	}
 }
+
+func TestCheckNamesRootRulesAndNearestNotFound(t *testing.T) {
+	app := writeApp(t, map[string]string{
+		"public/index.html":     "<h1>x</h1>",
+		"public/404.html":       "<h1>gone</h1>",
+		"public/docs/404.html":  "<h1>no such doc</h1>",
+		"public/_redirects":     "/old /new 302\n/home / \n",
+		"public/docs/page.html": "<h1>page</h1>",
+	})
+	out, _, _, err := execute(t, "check", app)
+	if err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	for _, want := range []string{
+		"Rules: _redirects in the root (Netlify / Cloudflare Pages syntax) are valid",
+		"redirect /old -> /new (302, only when no file is served there)",
+		"Warning: _redirects:",
+		"not found: the nearest of docs/404.html, else 404.html (404)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+}

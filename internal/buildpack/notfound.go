@@ -16,8 +16,16 @@ import (
 // get the next page up, so it never shows at a URL basic auth lets anyone
 // reach. (A protected root 404.html fails the build, in checkServed.)
 func logNearestNotFound(cfg *config.Config, tree *sitefs.Tree, log logger) {
-	if !cfg.NearestNotFound {
-		return
+	if pages := nearestNotFoundPages(cfg, tree); len(pages) > 0 {
+		log.Step("404 pages by directory (a miss gets the nearest, else the root's): %s", strings.Join(pages, ", "))
+	}
+}
+
+// nearestNotFoundPages are the 404.html pages below the root a miss may get
+// (none unless not_found is unset), sorted; a protected one says so.
+func nearestNotFoundPages(cfg *config.Config, tree *sitefs.Tree) []string {
+	if !cfg.NearestNotFound || tree == nil {
+		return nil
 	}
 	var pages []string
 	for name, f := range tree.Files {
@@ -29,9 +37,6 @@ func logNearestNotFound(cfg *config.Config, tree *sitefs.Tree, log logger) {
 		}
 		pages = append(pages, name)
 	}
-	if len(pages) == 0 {
-		return
-	}
 	slices.Sort(pages)
-	log.Step("404 pages by directory (a miss gets the nearest, else the root's): %s", strings.Join(pages, ", "))
+	return pages
 }

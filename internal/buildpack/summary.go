@@ -84,6 +84,9 @@ type Route struct {
 	CleanURLs     bool
 	TrailingSlash string
 	Hide          []string
+	// Pages are the not-found route's 404.html pages below the root, the
+	// nearest of which a miss gets (not_found not set).
+	Pages []string
 }
 
 // Protected describes the paths basic auth protects.
@@ -99,7 +102,7 @@ func (p *Plan) Summary() Summary {
 	m := p.Manifest
 	cfg := m.Config
 	s := Summary{
-		Routes:      routes(cfg, p.Root.Display(), m.Hide),
+		Routes:      routes(cfg, p.Root.Display(), m.Hide, nearestNotFoundPages(cfg, p.tree)),
 		Headers:     m.Headers,
 		ReportOnly:  cfg.CSP.ReportOnly,
 		HeaderRules: cfg.HeaderRules,
@@ -122,7 +125,7 @@ func (p *Plan) Summary() Summary {
 }
 
 // routes lists the routes of cfg in the order a request meets them.
-func routes(cfg *config.Config, root string, hide []string) []Route {
+func routes(cfg *config.Config, root string, hide, notFoundPages []string) []Route {
 	var rs []Route
 	if cfg.HTTPSOnly {
 		rs = append(rs, Route{Kind: RouteHTTPS})
@@ -146,7 +149,7 @@ func routes(cfg *config.Config, root string, hide []string) []Route {
 	if cfg.Fallback != "" {
 		rs = append(rs, Route{Kind: RouteFallback, To: cfg.Fallback})
 	}
-	return append(rs, Route{Kind: RouteNotFound, To: cfg.NotFound})
+	return append(rs, Route{Kind: RouteNotFound, To: cfg.NotFound, Pages: notFoundPages})
 }
 
 // Of returns the routes of one kind, in order.
