@@ -7,7 +7,6 @@ import (
 
 	"github.com/hardstatic/buildpack/internal/config"
 	"github.com/hardstatic/buildpack/internal/sitefs"
-	"github.com/hardstatic/buildpack/internal/staticsite"
 )
 
 // logNearestNotFound lists the per-directory 404 pages a miss may get when
@@ -29,7 +28,7 @@ func nearestNotFoundPages(cfg *config.Config, tree *sitefs.Tree) []string {
 	}
 	var pages []string
 	for name, f := range tree.Files {
-		if path.Base(name) != staticsite.NotFoundName || name == staticsite.NotFoundName {
+		if path.Base(name) != config.NotFoundPage || name == config.NotFoundPage {
 			continue
 		}
 		if f.Protected {

@@ -12,6 +12,11 @@ import (
 	"github.com/hardstatic/buildpack/internal/pattern"
 )
 
+// NotFoundPage is the name of the 404 pages: the root's is not_found's
+// default, and without not_found a miss gets the nearest one of the
+// request's directory and its parents.
+const NotFoundPage = "404.html"
+
 // DefaultCountryHeader is country_header: the header Cloudflare (and
 // platforms behind it) set to the visitor's country.
 const DefaultCountryHeader = "CF-IPCountry"

@@ -448,8 +448,8 @@ func (c *Config) CheckFiles(root string) (*Config, error) {
 	}
 	if r.NotFound == "" {
 		r.NearestNotFound = true
-		if info, err := os.Stat(filepath.Join(root, "404.html")); err == nil && info.Mode().IsRegular() {
-			r.NotFound = "404.html"
+		if info, err := os.Stat(filepath.Join(root, NotFoundPage)); err == nil && info.Mode().IsRegular() {
+			r.NotFound = NotFoundPage
 		}
 	}
 	if err := errors.Join(p.errs...); err != nil {

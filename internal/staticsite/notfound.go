@@ -4,10 +4,12 @@ import (
 	"net/http"
 	"path"
 	"strings"
+
+	"github.com/hardstatic/buildpack/internal/config"
 )
 
 // NotFoundName is the name of the per-directory 404 pages.
-const NotFoundName = "404.html"
+const NotFoundName = config.NotFoundPage
 
 // indexNotFound notes how deep the deepest 404.html of the file table is,
 // so that a request path of any depth costs at most that many lookups.
