@@ -210,51 +210,17 @@ func logging(accessLog string) obj {
 // siteRoutes lists the routes in precedence order.
 func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 	// Top-level routes, not subroutes: Caddy compiles a subroute's routes
-	// on every request.
-	routes := []obj{
-		// The probe answers first.
-		probeRoute(),
-		// Then the site-wide headers, and one canonical request path for
-		// every later route and handler.
-		{"handle": append(runtimeHandlers(site.Runtime),
-			obj{"handler": "static_headers", "site": site.Headers, "drop_server": true},
-			obj{"handler": "static_canonical"})},
-		// The page's runtime configuration (internal/caddyconf/runtime.go).
-		envRoute(site, cfg),
+	// on every request. The checks every request passes first (the probe,
+	// the site headers, the canonical path, the runtime configuration, the
+	// [headers] rules, the https and canonical-host redirects, the CSP
+	// report endpoint) are one handler (frontHandler), not a route each.
+	var routes []obj
+	if site.Runtime.Preview {
+		// Before the preview's header, which a probe must not carry.
+		routes = append(routes, probeRoute())
 	}
+	routes = append(routes, obj{"handle": append(runtimeHandlers(site.Runtime), frontHandler(site, cfg))})
 	globs := headerRoutes(cfg.HeaderRules)
-	if len(cfg.HeaderRules) > 0 {
-		// Applied when the response is written, so an author's value (or
-		// removal) wins over what a handler set, such as a page's own
-		// Content-Security-Policy or a file's Cache-Control.
-		routes = append(routes, obj{"handle": []obj{{"handler": "static_headers", "rules": cfg.HeaderRules}}})
-	}
-	if cfg.HTTPSOnly {
-		routes = append(routes, obj{
-			// The first hop's scheme, in any case: "http", "HTTP", "http, https".
-			"match":    []obj{{"header_regexp": obj{"X-Forwarded-Proto": obj{"pattern": `(?i)^\s*http\s*(,|$)`}}}},
-			"handle":   []obj{redirectResponse("https://{http.request.host}{http.request.uri}")},
-			"terminal": true,
-		})
-	}
-	if cfg.CanonicalHost != "" {
-		scheme := "http"
-		if cfg.HTTPSOnly {
-			scheme = "https"
-		}
-		routes = append(routes, obj{
-			"match":    []obj{{"not": []obj{{"host": []string{cfg.CanonicalHost}}}}},
-			"handle":   []obj{redirectResponse(scheme + "://" + literal(cfg.CanonicalHost) + "{http.request.uri}")},
-			"terminal": true,
-		})
-	}
-	if cfg.CSP.UsesReportEndpoint() {
-		// Before basic auth: browsers send reports without credentials.
-		routes = append(routes, obj{
-			"match":  []obj{{"path": []string{policy.ReportPath}}},
-			"handle": []obj{{"handler": "static_csp_report"}},
-		})
-	}
 	if site.Runtime.Preview {
 		routes = append(routes, robotsRoute())
 	}
@@ -305,7 +271,29 @@ func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 		"headers": obj{"site": site.Headers, "drop_server": true, "rules": cfg.HeaderRules},
 	}}})
 	siteConditions(routes[len(routes)-1]["handle"].([]obj)[0], cfg, rewriteCountry)
-	return routes, nil
+	return joinRoutes(routes), nil
+}
+
+// joinRoutes makes consecutive routes that always match and do not end the
+// chain one route with all their handlers, in order: the same chain, with
+// one route for Caddy to run per request instead of several.
+func joinRoutes(routes []obj) []obj {
+	out := routes[:0]
+	for _, r := range routes {
+		if n := len(out); n > 0 && plainRoute(out[n-1]) && plainRoute(r) {
+			out[n-1] = obj{"handle": append(out[n-1]["handle"].([]obj), r["handle"].([]obj)...)}
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// plainRoute reports whether r has only handlers: no matcher, not terminal.
+func plainRoute(r obj) bool {
+	_, match := r["match"]
+	_, terminal := r["terminal"]
+	return !match && !terminal
 }
 
 // headersHandler sets and removes response headers; an empty value removes.
@@ -354,14 +342,6 @@ func headerRoutes(rules []config.HeaderRule) []obj {
 func deferred(h obj) obj {
 	h["response"].(obj)["deferred"] = true
 	return h
-}
-
-func redirectResponse(location string) obj {
-	return obj{
-		"handler":     "static_response",
-		"status_code": 301,
-		"headers":     obj{"Location": []string{location}},
-	}
 }
 
 // basicAuthRoute asks for credentials on protected request paths (the

@@ -27,18 +27,27 @@ func (Canonical) CaddyModule() caddy.ModuleInfo {
 
 // ServeHTTP replaces the request path by its canonical form.
 func (Canonical) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if !canonicalize(w, r) {
+		return nil
+	}
+	return next.ServeHTTP(w, r)
+}
+
+// canonicalize replaces the request path by its canonical form, or answers
+// 400 and returns false.
+func canonicalize(w http.ResponseWriter, r *http.Request) bool {
 	p, ok := CanonicalPath(r.URL.Path)
 	if !ok {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = w.Write([]byte("400 bad request: the path has a . or .. segment, a backslash or a control character\n"))
-		return nil
+		return false
 	}
 	// RawPath goes: the decoded path is the only form, so an encoded
 	// slash (%2F) is a separator for every later handler alike.
 	r.URL.Path, r.URL.RawPath = p, ""
-	return next.ServeHTTP(w, r)
+	return true
 }
 
 // CanonicalPath returns the canonical form of a decoded request path, or
