@@ -22,6 +22,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/hardstatic/buildpack/internal/accesslog"
 	"github.com/hardstatic/buildpack/internal/basicauth"
 	"github.com/hardstatic/buildpack/internal/config"
 	"github.com/hardstatic/buildpack/internal/pattern"
@@ -115,16 +116,23 @@ func Build(site Site) ([]byte, error) {
 	if idle == 0 {
 		idle = IdleTimeout
 	}
+	if site.AccessLog == "" {
+		site.AccessLog = cfg.AccessLog
+	}
 	routes, err := siteRoutes(site, cfg)
 	if err != nil {
 		return nil, err
 	}
-	errorRoutes := []obj{{"handle": []obj{previewHeaders(headersHandler(site.Headers, true), site.Runtime), {
+	// The access log is written by static_front and, for requests that end
+	// in an error, by static_error_log around the error route; Caddy's own
+	// (the server's "logs") stays off: it copies every request and makes
+	// a logger per request.
+	errorRoutes := []obj{{"handle": append(errorLogHandler(site.AccessLog), previewHeaders(headersHandler(site.Headers, true), site.Runtime), obj{
 		"handler":     "static_response",
 		"status_code": "{http.error.status_code}",
 		"headers":     obj{"Content-Type": []string{"text/plain; charset=utf-8"}, "Cache-Control": []string{"no-store"}},
 		"body":        "{http.error.status_code} {http.error.status_text}\n",
-	}}}}
+	})}}
 	server := obj{
 		"listen":              []string{site.Listen},
 		"protocols":           []string{"h1"},
@@ -161,17 +169,10 @@ func Build(site Site) ([]byte, error) {
 		httpApp["metrics"] = obj{}
 		httpApp["servers"].(obj)["metrics"] = metricsServer(site.Runtime.MetricsListen)
 	}
-	accessLog := site.AccessLog
-	if accessLog == "" {
-		accessLog = cfg.AccessLog
-	}
-	if accessLog != config.AccessLogOff {
-		server["logs"] = obj{}
-	}
 	doc := obj{
 		// No admin endpoint, and no config saved to disk.
 		"admin":   obj{"disabled": true, "config": obj{"persist": false}},
-		"logging": logging(accessLog),
+		"logging": logging(),
 		"apps": obj{
 			// The platform terminates TLS; nothing may touch certificate storage.
 			"tls":  obj{"disable_storage_clean": true},
@@ -181,30 +182,35 @@ func Build(site Site) ([]byte, error) {
 	return json.MarshalIndent(doc, "", "  ")
 }
 
-// logging sends the server's own messages to stdout line by line, and the
-// access log (unless off) through the batching writer of internal/accesslog,
-// sampled when asked.
-func logging(accessLog string) obj {
-	// Both encoders are static_access: Caddy encodes a request's fields
-	// for every log when the access logger is made, even for a log that
-	// leaves the access log out.
-	logs := obj{"default": obj{
+// logging sends the server's own messages to stdout line by line. The
+// encoder is static_access: Caddy encodes a request's fields for its error
+// log when a request starts.
+func logging() obj {
+	return obj{"logs": obj{"default": obj{
 		"writer":  obj{"output": "stdout"},
 		"encoder": obj{"format": "static_access"},
-		"exclude": []string{"http.log.access"},
-	}}
-	if accessLog != config.AccessLogOff {
-		access := obj{
-			"writer":  obj{"output": "static_buffered"},
-			"encoder": obj{"format": "static_access"},
-			"include": []string{"http.log.access"},
-		}
-		if accessLog == config.AccessLogSampled {
-			access["sampling"] = obj{"interval": int64(time.Second), "first": 10, "thereafter": 100}
-		}
-		logs["access"] = access
+		"exclude": []string{accesslog.LoggerName},
+	}}}
+}
+
+// accessLogMode is the access_log of static_front and static_error_log:
+// "on" or "sampled" (per second the first 10 lines, then every 100th),
+// "" when off.
+func accessLogMode(accessLog string) string {
+	if accessLog == config.AccessLogOff {
+		return ""
 	}
-	return obj{"logs": logs}
+	return accessLog
+}
+
+// errorLogHandler writes the access-log line of a request that ends in an
+// error, with the error route's answer; none when the log is off.
+func errorLogHandler(accessLog string) []obj {
+	m := accessLogMode(accessLog)
+	if m == "" {
+		return nil
+	}
+	return []obj{{"handler": "static_error_log", "access_log": m}}
 }
 
 // siteRoutes lists the routes in precedence order.

@@ -109,7 +109,12 @@ func TestBuild(t *testing.T) {
 			{append(srv, "read_idle_timeout"), -1.0},
 			{append(srv, "write_idle_timeout"), -1.0},
 			{append(srv, "max_header_bytes"), 16384.0},
-			{append(srv, "logs"), map[string]any{}},
+			// Caddy's access log is off: static_front and static_error_log write it.
+			{append(srv, "logs"), nil},
+			{[]any{"logging", "logs", "access"}, nil},
+			{front("access_log"), "on"},
+			{append(srv, "errors", "routes", 0, "handle", 0, "handler"), "static_error_log"},
+			{append(srv, "errors", "routes", 0, "handle", 0, "access_log"), "on"},
 			{route(0, "match"), nil},
 			{front("handler"), "static_front"},
 			{front("probe"), true},
@@ -135,8 +140,16 @@ func TestBuild(t *testing.T) {
 			{route(0, "handle", 1, "trailing_slash"), "auto"},
 			{route(0, "handle", 1, "hide"), []any{"static.toml"}},
 			{route(1), nil},
-			{append(srv, "errors", "routes", 0, "handle", 0, "response", "set", "X-Frame-Options"), []any{"DENY"}},
-			{append(srv, "errors", "routes", 0, "handle", 1, "handler"), "static_response"},
+			{append(srv, "errors", "routes", 0, "handle", 1, "response", "set", "X-Frame-Options"), []any{"DENY"}},
+			{append(srv, "errors", "routes", 0, "handle", 2, "handler"), "static_response"},
+		}},
+		{"access log sampled", Site{Listen: ":1", Root: "/r", AccessLog: "sampled"}, []check{
+			{front("access_log"), "sampled"},
+			{append(srv, "errors", "routes", 0, "handle", 0, "access_log"), "sampled"},
+		}},
+		{"access log off", Site{Listen: ":1", Root: "/r", AccessLog: "off"}, []check{
+			{front("access_log"), nil},
+			{append(srv, "errors", "routes", 0, "handle", 0, "handler"), "headers"},
 		}},
 		{"https_only off", withConfig("https_only = false"), []check{
 			{front("https_only"), nil},

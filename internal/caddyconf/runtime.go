@@ -109,6 +109,9 @@ func frontHandler(site Site, cfg *config.Config) obj {
 	if !site.Runtime.Preview {
 		h["probe"], h["probe_path"] = true, ProbePath
 	}
+	if m := accessLogMode(site.AccessLog); m != "" {
+		h["access_log"] = m
+	}
 	if len(cfg.HeaderRules) > 0 {
 		h["rules"] = cfg.HeaderRules
 	}

@@ -7,9 +7,12 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/hardstatic/buildpack/internal/accesslog"
 )
 
 func init() {
@@ -49,11 +52,17 @@ type Front struct {
 	CSPReportRaw json.RawMessage `json:"csp_report,omitempty" caddy:"namespace=http.handlers inline_key=handler"`
 	// CSPReportPath is the report endpoint's path.
 	CSPReportPath string `json:"csp_report_path,omitempty"`
+	// AccessLog writes each request's access-log line ("on", or "sampled":
+	// per second the first 10, then every 100th), except the probe's and
+	// those of requests that end in an error (static_error_log writes
+	// those). Default: "" (no line).
+	AccessLog string `json:"access_log,omitempty"`
 
 	headers   Headers
 	envAuth   caddyhttp.MiddlewareHandler
 	host      caddyhttp.MatchHost
 	cspReport caddyhttp.MiddlewareHandler
+	log       *accesslog.Log
 }
 
 // CaddyModule returns the Caddy module information.
@@ -88,6 +97,15 @@ func (f *Front) Provision(ctx caddy.Context) error {
 			return err
 		}
 	}
+	f.log, err = openLog(ctx, f.AccessLog)
+	return err
+}
+
+// Cleanup releases the access log.
+func (f *Front) Cleanup() error {
+	if f.log != nil {
+		releaseLog(f.AccessLog)
+	}
 	return nil
 }
 
@@ -106,11 +124,27 @@ func loadHandler(ctx caddy.Context, f *Front, field string, raw json.RawMessage)
 	return h, nil
 }
 
-// ServeHTTP runs the checks, then next.
+// ServeHTTP runs the checks, then next, and writes the access-log line.
 func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	if f.Probe && f.isProbe(r) {
 		return serveProbe(w, r)
 	}
+	if f.log == nil {
+		return f.serve(w, r, next)
+	}
+	start := time.Now()
+	lw := &logWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}}
+	err := f.serve(lw, r, next)
+	if err != nil {
+		// The error route answers, and static_error_log logs.
+		caddyhttp.SetVar(r.Context(), startVar, start)
+		return err
+	}
+	f.log.Write(r, time.Since(start), lw.size, lw.status)
+	return nil
+}
+
+func (f *Front) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	f.headers.site.Apply(w.Header())
 	if !canonicalize(w, r) {
 		return nil
@@ -217,5 +251,6 @@ func movedTo(w http.ResponseWriter, location string) error {
 
 var (
 	_ caddy.Provisioner           = (*Front)(nil)
+	_ caddy.CleanerUpper          = (*Front)(nil)
 	_ caddyhttp.MiddlewareHandler = (*Front)(nil)
 )

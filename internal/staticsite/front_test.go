@@ -2,8 +2,11 @@ package staticsite
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -99,5 +102,78 @@ func TestFront(t *testing.T) {
 				t.Errorf("%s: Content-Type %v, want none (and none sniffed)", name, ct)
 			}
 		}
+	}
+}
+
+// withStdout runs f with os.Stdout going to a file (the access log's writer
+// takes os.Stdout when it opens) and returns what was written.
+func withStdout(t *testing.T, f func()) string {
+	t.Helper()
+	file, err := os.Create(filepath.Join(t.TempDir(), "stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	stdout := os.Stdout
+	os.Stdout = file
+	defer func() { os.Stdout = stdout }()
+	f()
+	b, err := os.ReadFile(file.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// The front writes each request's access-log line with the status and
+// size sent, none for the probe; a request that ends in an error is logged
+// by static_error_log around the error route, with the error route's
+// answer and the front's start.
+func TestFrontAccessLog(t *testing.T) {
+	out := withStdout(t, func() {
+		f := newFront(t, Front{Probe: true, ProbePath: "/.well-known/hardstatic/health", AccessLog: "on"})
+		ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
+		defer cancel()
+		e := &ErrorLog{AccessLog: "on"}
+		if err := e.Provision(ctx); err != nil {
+			t.Fatal(err)
+		}
+		frontDo(f, "GET", "http://example.com/a?n=1", nil)
+		frontDo(f, "GET", "http://example.com/.well-known/hardstatic/health", nil)
+		// An error: the front logs nothing, the error route does.
+		r := httptest.NewRequest("GET", "/fail?n=2", nil)
+		r = r.WithContext(context.WithValue(context.WithValue(r.Context(), caddy.ReplacerCtxKey, caddy.NewReplacer()),
+			caddyhttp.VarsCtxKey, map[string]any{}))
+		w := httptest.NewRecorder()
+		err := f.ServeHTTP(w, r, caddyhttp.HandlerFunc(func(http.ResponseWriter, *http.Request) error {
+			return caddyhttp.Error(http.StatusBadGateway, errors.New("origin down"))
+		}))
+		if err == nil {
+			t.Fatal("the error was not passed on to the error route")
+		}
+		_ = e.ServeHTTP(w, r, caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			w.WriteHeader(http.StatusBadGateway)
+			_, _ = w.Write([]byte("502 Bad Gateway\n"))
+			return nil
+		}))
+		_ = f.Cleanup()
+		_ = e.Cleanup()
+	})
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want 2 (none for the probe):\n%s", len(lines), out)
+	}
+	for i, want := range []string{`"uri":"/a?n=1"`, `"uri":"/fail?n=2"`} {
+		if !strings.Contains(lines[i], want) {
+			t.Errorf("line %d %s, want %s", i, lines[i], want)
+		}
+	}
+	for i, want := range []string{`"size":7,"status":200}`, `"size":16,"status":502}`} {
+		if !strings.HasSuffix(lines[i], want) {
+			t.Errorf("line %d %s, want it to end in %s", i, lines[i], want)
+		}
+	}
+	if !strings.HasPrefix(lines[1], `{"level":"error"`) {
+		t.Errorf("a 502 is logged at error level: %s", lines[1])
 	}
 }
