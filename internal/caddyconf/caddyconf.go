@@ -22,6 +22,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/hardstatic/buildpack/internal/accesslog"
 	"github.com/hardstatic/buildpack/internal/basicauth"
 	"github.com/hardstatic/buildpack/internal/config"
 	"github.com/hardstatic/buildpack/internal/pattern"
@@ -115,16 +116,23 @@ func Build(site Site) ([]byte, error) {
 	if idle == 0 {
 		idle = IdleTimeout
 	}
+	if site.AccessLog == "" {
+		site.AccessLog = cfg.AccessLog
+	}
 	routes, err := siteRoutes(site, cfg)
 	if err != nil {
 		return nil, err
 	}
-	errorRoutes := []obj{{"handle": []obj{previewHeaders(headersHandler(site.Headers, true), site.Runtime), {
+	// The access log is written by static_front and, for requests that end
+	// in an error, by static_error_log around the error route; Caddy's own
+	// (the server's "logs") stays off: it copies every request and makes
+	// a logger per request.
+	errorRoutes := []obj{{"handle": append(errorLogHandler(site.AccessLog), previewHeaders(headersHandler(site.Headers, true), site.Runtime), obj{
 		"handler":     "static_response",
 		"status_code": "{http.error.status_code}",
 		"headers":     obj{"Content-Type": []string{"text/plain; charset=utf-8"}, "Cache-Control": []string{"no-store"}},
 		"body":        "{http.error.status_code} {http.error.status_text}\n",
-	}}}}
+	})}}
 	server := obj{
 		"listen":              []string{site.Listen},
 		"protocols":           []string{"h1"},
@@ -161,17 +169,10 @@ func Build(site Site) ([]byte, error) {
 		httpApp["metrics"] = obj{}
 		httpApp["servers"].(obj)["metrics"] = metricsServer(site.Runtime.MetricsListen)
 	}
-	accessLog := site.AccessLog
-	if accessLog == "" {
-		accessLog = cfg.AccessLog
-	}
-	if accessLog != config.AccessLogOff {
-		server["logs"] = obj{}
-	}
 	doc := obj{
 		// No admin endpoint, and no config saved to disk.
 		"admin":   obj{"disabled": true, "config": obj{"persist": false}},
-		"logging": logging(accessLog),
+		"logging": logging(),
 		"apps": obj{
 			// The platform terminates TLS; nothing may touch certificate storage.
 			"tls":  obj{"disable_storage_clean": true},
@@ -181,80 +182,51 @@ func Build(site Site) ([]byte, error) {
 	return json.MarshalIndent(doc, "", "  ")
 }
 
-// logging sends the server's own messages to stdout line by line, and the
-// access log (unless off) through the batching writer of internal/accesslog,
-// sampled when asked.
-func logging(accessLog string) obj {
-	// Both encoders are static_access: Caddy encodes a request's fields
-	// for every log when the access logger is made, even for a log that
-	// leaves the access log out.
-	logs := obj{"default": obj{
+// logging sends the server's own messages to stdout line by line. The
+// encoder is static_access: Caddy encodes a request's fields for its error
+// log when a request starts.
+func logging() obj {
+	return obj{"logs": obj{"default": obj{
 		"writer":  obj{"output": "stdout"},
 		"encoder": obj{"format": "static_access"},
-		"exclude": []string{"http.log.access"},
-	}}
-	if accessLog != config.AccessLogOff {
-		access := obj{
-			"writer":  obj{"output": "static_buffered"},
-			"encoder": obj{"format": "static_access"},
-			"include": []string{"http.log.access"},
-		}
-		if accessLog == config.AccessLogSampled {
-			access["sampling"] = obj{"interval": int64(time.Second), "first": 10, "thereafter": 100}
-		}
-		logs["access"] = access
+		"exclude": []string{accesslog.LoggerName},
+	}}}
+}
+
+// accessLogMode is the access_log of static_front and static_error_log:
+// "on" or "sampled" (per second the first 10 lines, then every 100th),
+// "" when off.
+func accessLogMode(accessLog string) string {
+	if accessLog == config.AccessLogOff {
+		return ""
 	}
-	return obj{"logs": logs}
+	return accessLog
+}
+
+// errorLogHandler writes the access-log line of a request that ends in an
+// error, with the error route's answer; none when the log is off.
+func errorLogHandler(accessLog string) []obj {
+	m := accessLogMode(accessLog)
+	if m == "" {
+		return nil
+	}
+	return []obj{{"handler": "static_error_log", "access_log": m}}
 }
 
 // siteRoutes lists the routes in precedence order.
 func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 	// Top-level routes, not subroutes: Caddy compiles a subroute's routes
-	// on every request.
-	routes := []obj{
-		// The probe answers first.
-		probeRoute(),
-		// Then the site-wide headers, and one canonical request path for
-		// every later route and handler.
-		{"handle": append(runtimeHandlers(site.Runtime),
-			obj{"handler": "static_headers", "site": site.Headers, "drop_server": true},
-			obj{"handler": "static_canonical"})},
-		// The page's runtime configuration (internal/caddyconf/runtime.go).
-		envRoute(site, cfg),
+	// on every request. The checks every request passes first (the probe,
+	// the site headers, the canonical path, the runtime configuration, the
+	// [headers] rules, the https and canonical-host redirects, the CSP
+	// report endpoint) are one handler (frontHandler), not a route each.
+	var routes []obj
+	if site.Runtime.Preview {
+		// Before the preview's header, which a probe must not carry.
+		routes = append(routes, probeRoute())
 	}
+	routes = append(routes, obj{"handle": append(runtimeHandlers(site.Runtime), frontHandler(site, cfg))})
 	globs := headerRoutes(cfg.HeaderRules)
-	if len(cfg.HeaderRules) > 0 {
-		// Applied when the response is written, so an author's value (or
-		// removal) wins over what a handler set, such as a page's own
-		// Content-Security-Policy or a file's Cache-Control.
-		routes = append(routes, obj{"handle": []obj{{"handler": "static_headers", "rules": cfg.HeaderRules}}})
-	}
-	if cfg.HTTPSOnly {
-		routes = append(routes, obj{
-			// The first hop's scheme, in any case: "http", "HTTP", "http, https".
-			"match":    []obj{{"header_regexp": obj{"X-Forwarded-Proto": obj{"pattern": `(?i)^\s*http\s*(,|$)`}}}},
-			"handle":   []obj{redirectResponse("https://{http.request.host}{http.request.uri}")},
-			"terminal": true,
-		})
-	}
-	if cfg.CanonicalHost != "" {
-		scheme := "http"
-		if cfg.HTTPSOnly {
-			scheme = "https"
-		}
-		routes = append(routes, obj{
-			"match":    []obj{{"not": []obj{{"host": []string{cfg.CanonicalHost}}}}},
-			"handle":   []obj{redirectResponse(scheme + "://" + literal(cfg.CanonicalHost) + "{http.request.uri}")},
-			"terminal": true,
-		})
-	}
-	if cfg.CSP.UsesReportEndpoint() {
-		// Before basic auth: browsers send reports without credentials.
-		routes = append(routes, obj{
-			"match":  []obj{{"path": []string{policy.ReportPath}}},
-			"handle": []obj{{"handler": "static_csp_report"}},
-		})
-	}
 	if site.Runtime.Preview {
 		routes = append(routes, robotsRoute())
 	}
@@ -305,7 +277,29 @@ func siteRoutes(site Site, cfg *config.Config) ([]obj, error) {
 		"headers": obj{"site": site.Headers, "drop_server": true, "rules": cfg.HeaderRules},
 	}}})
 	siteConditions(routes[len(routes)-1]["handle"].([]obj)[0], cfg, rewriteCountry)
-	return routes, nil
+	return joinRoutes(routes), nil
+}
+
+// joinRoutes makes consecutive routes that always match and do not end the
+// chain one route with all their handlers, in order: the same chain, with
+// one route for Caddy to run per request instead of several.
+func joinRoutes(routes []obj) []obj {
+	out := routes[:0]
+	for _, r := range routes {
+		if n := len(out); n > 0 && plainRoute(out[n-1]) && plainRoute(r) {
+			out[n-1] = obj{"handle": append(out[n-1]["handle"].([]obj), r["handle"].([]obj)...)}
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// plainRoute reports whether r has only handlers: no matcher, not terminal.
+func plainRoute(r obj) bool {
+	_, match := r["match"]
+	_, terminal := r["terminal"]
+	return !match && !terminal
 }
 
 // headersHandler sets and removes response headers; an empty value removes.
@@ -354,14 +348,6 @@ func headerRoutes(rules []config.HeaderRule) []obj {
 func deferred(h obj) obj {
 	h["response"].(obj)["deferred"] = true
 	return h
-}
-
-func redirectResponse(location string) obj {
-	return obj{
-		"handler":     "static_response",
-		"status_code": 301,
-		"headers":     obj{"Location": []string{location}},
-	}
 }
 
 // basicAuthRoute asks for credentials on protected request paths (the

@@ -61,17 +61,17 @@ func parse(t *testing.T, src string) *config.Config {
 
 var srv = []any{"apps", "http", "servers", "site"}
 
-// route is the path of the i-th route after the default headers and the
-// canonical path (0): the probe before it and the runtime configuration
-// after it are skipped, so the numbering stays that of the author's
-// features.
+// route is the path of the i-th route. Route 0 starts with static_front
+// (the probe, the site headers, the canonical path, the runtime
+// configuration, the [headers] rules, the https and canonical-host
+// redirects and the CSP report endpoint); the handlers of the routes after
+// it that always match (redirects, files) join it (joinRoutes).
 func route(i int, path ...any) []any {
-	if i > 0 {
-		i++
-	}
-	i++
 	return append(append(append([]any{}, srv...), "routes", i), path...)
 }
+
+// front is the path of a field of the static_front handler.
+func front(path ...any) []any { return route(0, append([]any{"handle", 0}, path...)...) }
 
 type check struct {
 	path []any
@@ -109,53 +109,73 @@ func TestBuild(t *testing.T) {
 			{append(srv, "read_idle_timeout"), -1.0},
 			{append(srv, "write_idle_timeout"), -1.0},
 			{append(srv, "max_header_bytes"), 16384.0},
-			{append(srv, "logs"), map[string]any{}},
-			{route(0, "handle", 0, "handler"), "static_headers"},
-			{route(0, "handle", 0, "drop_server"), true},
-			{route(0, "handle", 0, "site", 0, "name"), "X-Frame-Options"},
-			{route(0, "handle", 0, "site", 0, "value"), "DENY"},
-			{route(0, "handle", 0, "site", 1, "name"), "X-Removed"},
-			{route(0, "handle", 0, "site", 1, "value"), ""},
-			// https_only is on by default and comes first after the headers.
-			{route(1, "match", 0, "header_regexp", "X-Forwarded-Proto", "pattern"), `(?i)^\s*http\s*(,|$)`},
-			{route(1, "handle", 0, "headers", "Location"), []any{"https://{http.request.host}{http.request.uri}"}},
-			{route(1, "terminal"), true},
+			// Caddy's access log is off: static_front and static_error_log write it.
+			{append(srv, "logs"), nil},
+			{[]any{"logging", "logs", "access"}, nil},
+			{front("access_log"), "on"},
+			{append(srv, "errors", "routes", 0, "handle", 0, "handler"), "static_error_log"},
+			{append(srv, "errors", "routes", 0, "handle", 0, "access_log"), "on"},
+			{route(0, "match"), nil},
+			{front("handler"), "static_front"},
+			{front("probe"), true},
+			{front("probe_path"), "/.well-known/hardstatic/health"},
+			{front("drop_server"), true},
+			{front("site", 0, "name"), "X-Frame-Options"},
+			{front("site", 0, "value"), "DENY"},
+			{front("site", 1, "name"), "X-Removed"},
+			{front("site", 1, "value"), ""},
+			{front("env_paths"), []any{"/.well-known/hardstatic/env.js", "/.well-known/hardstatic/env.json"}},
+			{front("env", "values"), map[string]any{}},
+			{front("env_auth"), nil},
+			// https_only is on by default.
+			{front("https_only"), true},
+			{front("canonical_host"), nil},
 			// The CSP report endpoint, on by default, before basic auth.
-			{route(2, "match", 0, "path"), []any{"/.well-known/csp-report"}},
-			{route(2, "handle", 0, "handler"), "static_csp_report"},
-			{route(2, "terminal"), nil},
-			{route(3, "handle", 0, "handler"), "static_site"},
-			{route(3, "handle", 0, "root"), "/workspace/public"},
-			{route(3, "handle", 0, "clean_urls"), true},
-			{route(3, "handle", 0, "trailing_slash"), "auto"},
-			{route(3, "handle", 0, "hide"), []any{"static.toml"}},
-			{append(srv, "errors", "routes", 0, "handle", 0, "response", "set", "X-Frame-Options"), []any{"DENY"}},
-			{append(srv, "errors", "routes", 0, "handle", 1, "handler"), "static_response"},
+			{front("csp_report", "handler"), "static_csp_report"},
+			{front("csp_report_path"), "/.well-known/csp-report"},
+			// The files, in the same route: nothing in between has a matcher.
+			{route(0, "handle", 1, "handler"), "static_site"},
+			{route(0, "handle", 1, "root"), "/workspace/public"},
+			{route(0, "handle", 1, "clean_urls"), true},
+			{route(0, "handle", 1, "trailing_slash"), "auto"},
+			{route(0, "handle", 1, "hide"), []any{"static.toml"}},
+			{route(1), nil},
+			{append(srv, "errors", "routes", 0, "handle", 1, "response", "set", "X-Frame-Options"), []any{"DENY"}},
+			{append(srv, "errors", "routes", 0, "handle", 2, "handler"), "static_response"},
+		}},
+		{"access log sampled", Site{Listen: ":1", Root: "/r", AccessLog: "sampled"}, []check{
+			{front("access_log"), "sampled"},
+			{append(srv, "errors", "routes", 0, "handle", 0, "access_log"), "sampled"},
+		}},
+		{"access log off", Site{Listen: ":1", Root: "/r", AccessLog: "off"}, []check{
+			{front("access_log"), nil},
+			{append(srv, "errors", "routes", 0, "handle", 0, "handler"), "headers"},
 		}},
 		{"https_only off", withConfig("https_only = false"), []check{
-			{route(1, "handle", 0, "handler"), "static_site"},
+			{front("https_only"), nil},
+			{front("csp_report"), nil},
+			{route(0, "handle", 1, "handler"), "static_site"},
 		}},
 		{"canonical host after https", withConfig(`canonical_host = "www.example.com"`), []check{
-			{route(2, "match", 0, "not", 0, "host"), []any{"www.example.com"}},
-			{route(2, "handle", 0, "headers", "Location"), []any{"https://www.example.com{http.request.uri}"}},
+			{front("https_only"), true},
+			{front("canonical_host"), "www.example.com"},
 		}},
 		{"header globs, in file order, literal values", withConfig("https_only = false\n[headers.\"/**\"]\nA = \"{x}\"\n[headers.\"/*.js\"]\nA = \"\"\n"), []check{
-			{route(1, "handle", 0, "handler"), "static_headers"},
-			{route(1, "handle", 0, "rules", 0, "glob"), "/**"},
-			{route(1, "handle", 0, "rules", 0, "set", 0, "name"), "A"},
-			{route(1, "handle", 0, "rules", 0, "set", 0, "value"), "{x}"},
-			{route(1, "handle", 0, "rules", 1, "glob"), "/*.js"},
-			{route(1, "handle", 0, "rules", 1, "set", 0, "value"), ""},
-			{route(2, "handle", 0, "handler"), "static_site"},
-			{route(2, "handle", 0, "headers", "rules", 1, "glob"), "/*.js"},
-			{route(2, "handle", 0, "headers", "site", 0, "name"), "X-Frame-Options"},
-			{route(2, "handle", 0, "headers", "drop_server"), true},
+			{front("rules", 0, "glob"), "/**"},
+			{front("rules", 0, "set", 0, "name"), "A"},
+			{front("rules", 0, "set", 0, "value"), "{x}"},
+			{front("rules", 1, "glob"), "/*.js"},
+			{front("rules", 1, "set", 0, "value"), ""},
+			{route(0, "handle", 1, "handler"), "static_site"},
+			{route(0, "handle", 1, "headers", "rules", 1, "glob"), "/*.js"},
+			{route(0, "handle", 1, "headers", "site", 0, "name"), "X-Frame-Options"},
+			{route(0, "handle", 1, "headers", "drop_server"), true},
 		}},
 		{"redirects before files", withConfig("https_only = false\n[[redirects]]\nfrom = \"/old/*\"\nto = \"/new/:splat\"\nstatus = 308\n"), []check{
-			{route(1, "handle", 0, "handler"), "static_redirects"},
-			{route(1, "handle", 0, "rules", 0, "from"), "/old/*"},
-			{route(1, "handle", 0, "rules", 0, "status"), 308.0},
-			{route(2, "handle", 0, "handler"), "static_site"},
+			{route(0, "handle", 1, "handler"), "static_redirects"},
+			{route(0, "handle", 1, "rules", 0, "from"), "/old/*"},
+			{route(0, "handle", 1, "rules", 0, "status"), 308.0},
+			{route(0, "handle", 2, "handler"), "static_site"},
 		}},
 		{"proxy", withConfig("https_only = false\n[[proxies]]\nfrom = \"/api/*\"\nto = \"https://api.example.com:8443/v1/\"\nmax_body = \"1MB\"\nheaders = { X-Key = \"k\" }\n"), []check{
 			{route(1, "match", 0, "path_regexp", "pattern"), "^/api(?:/(.*))?$"},
@@ -174,10 +194,11 @@ func TestBuild(t *testing.T) {
 			{route(1, "handle", 5, "headers", "request", "delete", 0), "Forwarded"},
 			{route(1, "handle", 5, "flush_interval"), -1.0},
 			{route(1, "terminal"), true},
+			{route(2, "handle", 0, "handler"), "static_site"},
 		}},
 		{"spa fallback and rewrites", withConfig("https_only = false\nfallback = \"/index.html\"\n[[rewrites]]\nfrom = \"/app/*\"\nto = \"/app.html\"\n"), []check{
-			{route(1, "handle", 0, "fallback"), "index.html"},
-			{route(1, "handle", 0, "rewrites", 0, "to"), "/app.html"},
+			{route(0, "handle", 1, "fallback"), "index.html"},
+			{route(0, "handle", 1, "rewrites", 0, "to"), "/app.html"},
 		}},
 	}
 	for _, tt := range tests {
@@ -201,6 +222,9 @@ func TestBasicAuthRoute(t *testing.T) {
 		{route(1, "handle", 0, "handler"), "static_basic_auth"},
 		{route(1, "handle", 0, "realm"), "Staff"},
 		{route(1, "handle", 0, "accounts", 0, "username"), "alice"},
+		// The runtime configuration asks for credentials too: the home page is protected.
+		{front("env_auth", "handler"), "static_basic_auth"},
+		{front("env_auth", "realm"), "Staff"},
 	} {
 		if got := at(cfg, c.path...); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%v = %#v, want %#v", c.path, got, c.want)
@@ -230,23 +254,28 @@ func TestProxyDropsSitePassword(t *testing.T) {
 	}
 }
 
-// The report endpoint's route comes before basic auth (browsers send no
-// credentials with reports), and only while the policy names it.
+// The report endpoint is answered by static_front, before basic auth
+// (browsers send no credentials with reports), and only while the policy
+// names it.
 func TestReportRoute(t *testing.T) {
 	site := Site{Listen: ":1", Root: "/r", Users: []Account{{Username: "a", Password: "$2a$x"}}}
 	for src, want := range map[string]any{
 		"https_only = false\n[basic_auth]\npaths = [\"/**\"]\n":                             "static_csp_report",
-		"https_only = false\n[basic_auth]\n[csp]\nreport_endpoint = false\n":                "static_basic_auth",
-		"https_only = false\n[basic_auth]\n[csp]\nreport_uri = \"https://r.example/csp\"\n": "static_basic_auth",
-		"https_only = false\n[basic_auth]\n[csp]\nreport_to = \"own-group\"\n":              "static_basic_auth",
+		"https_only = false\n[basic_auth]\n[csp]\nreport_endpoint = false\n":                nil,
+		"https_only = false\n[basic_auth]\n[csp]\nreport_uri = \"https://r.example/csp\"\n": nil,
+		"https_only = false\n[basic_auth]\n[csp]\nreport_to = \"own-group\"\n":              nil,
 	} {
 		cfg, err := config.Parse(config.FileName, []byte(src))
 		if err != nil {
 			t.Fatal(err)
 		}
 		site.Config = cfg
-		if got := at(decode(t, site), route(1, "handle", 0, "handler")...); got != want {
-			t.Errorf("%q: route 1 is %v, want %v", src, got, want)
+		doc := decode(t, site)
+		if got := at(doc, front("csp_report", "handler")...); got != want {
+			t.Errorf("%q: the front's csp_report is %v, want %v", src, got, want)
+		}
+		if got := at(doc, route(1, "handle", 0, "handler")...); got != "static_basic_auth" {
+			t.Errorf("%q: route 1 is %v, want static_basic_auth", src, got)
 		}
 	}
 }

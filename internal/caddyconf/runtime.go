@@ -3,6 +3,7 @@ package caddyconf
 import (
 	"github.com/hardstatic/buildpack/internal/config"
 	"github.com/hardstatic/buildpack/internal/pattern"
+	"github.com/hardstatic/buildpack/internal/policy"
 )
 
 // Runtime are the launch-time switches read from the environment: the same
@@ -38,10 +39,6 @@ const (
 	EnvJSPath   = ReservedPrefix + "env.js"
 	EnvJSONPath = ReservedPrefix + "env.json"
 )
-
-// httpProtoPattern matches an X-Forwarded-Proto whose first hop is http
-// (the https redirect's matcher).
-const httpProtoPattern = `(?i)^\s*http\s*(,|$)`
 
 // MetricsPath is where the metrics server serves Prometheus metrics.
 const MetricsPath = "/metrics"
@@ -87,29 +84,51 @@ func runtimeHandlers(rt Runtime) []obj {
 	return hs
 }
 
-// envRoute serves the runtime configuration, right after the canonical
-// path. It asks for credentials itself when basic auth protects the site's
-// home page (what a protected site's pages see is not shown to everyone),
-// and leaves plain-http requests to the https redirect.
-func envRoute(site Site, cfg *config.Config) obj {
-	var handle []obj
-	if a := cfg.BasicAuth; a != nil && site.Users != nil && protectsHome(a.Paths) {
-		handle = append(handle, basicAuthRoute(a, site.Users)["handle"].([]obj)...)
-	}
+// frontHandler is static_front: the probe (unless preview keeps its own
+// route), then the site-wide headers and one canonical request path for
+// every later route and handler, then the page's runtime configuration
+// (which asks for credentials itself when basic auth protects the site's
+// home page, since what a protected site's pages see is not shown to
+// everyone, and leaves plain-http requests to the https redirect), the
+// [headers] rules (applied when the response is written, so an author's
+// value or removal wins over what a handler set), the https and
+// canonical-host redirects, and the CSP report endpoint (before basic
+// auth: browsers send reports without credentials).
+func frontHandler(site Site, cfg *config.Config) obj {
 	values := site.Runtime.PublicEnv
 	if values == nil {
 		values = map[string]string{}
 	}
-	handle = append(handle, obj{"handler": "static_env", "values": values})
-	match := obj{"path": []string{EnvJSPath, EnvJSONPath}}
+	h := obj{
+		"handler":     "static_front",
+		"site":        site.Headers,
+		"drop_server": true,
+		"env":         obj{"values": values},
+		"env_paths":   []string{EnvJSPath, EnvJSONPath},
+	}
+	if !site.Runtime.Preview {
+		h["probe"], h["probe_path"] = true, ProbePath
+	}
+	if m := accessLogMode(site.AccessLog); m != "" {
+		h["access_log"] = m
+	}
+	if len(cfg.HeaderRules) > 0 {
+		h["rules"] = cfg.HeaderRules
+	}
+	if a := cfg.BasicAuth; a != nil && site.Users != nil && protectsHome(a.Paths) {
+		h["env_auth"] = basicAuthRoute(a, site.Users)["handle"].([]obj)[0]
+	}
 	if cfg.HTTPSOnly {
-		match["not"] = []obj{{"header_regexp": obj{"X-Forwarded-Proto": obj{"pattern": httpProtoPattern}}}}
+		h["https_only"] = true
 	}
-	return obj{
-		"match":    []obj{match},
-		"handle":   handle,
-		"terminal": true,
+	if cfg.CanonicalHost != "" {
+		h["canonical_host"] = cfg.CanonicalHost
 	}
+	if cfg.CSP.UsesReportEndpoint() {
+		h["csp_report"] = obj{"handler": "static_csp_report"}
+		h["csp_report_path"] = policy.ReportPath
+	}
+	return h
 }
 
 func protectsHome(paths []string) bool {

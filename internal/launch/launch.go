@@ -30,7 +30,7 @@ import (
 	"github.com/hardstatic/buildpack/internal/connlimit" // static_limit
 	"github.com/hardstatic/buildpack/internal/manifest"
 	"github.com/hardstatic/buildpack/internal/site/table"
-	_ "github.com/hardstatic/buildpack/internal/staticsite" // static_site, static_canonical, static_protected, static_redirects, static_proxy_path, static_proxy_guard
+	_ "github.com/hardstatic/buildpack/internal/staticsite" // static_site, static_front, static_protected, static_redirects, static_proxy_path, static_proxy_guard
 )
 
 // UsageError marks errors the user fixes by changing the command line or

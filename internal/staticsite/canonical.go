@@ -3,42 +3,27 @@ package staticsite
 import (
 	"net/http"
 	"strings"
-
-	"github.com/caddyserver/caddy/v2"
-	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 )
 
-func init() {
-	caddy.RegisterModule(Canonical{})
-}
-
-// Canonical runs first on every request: it computes the one form of the
-// request path that every later matcher and handler sees (routing, basic
-// auth, hide rules, redirects, rewrites, the proxies' upstream path), and
-// refuses with 400 a path that has "." or ".." segments (raw or
-// percent-encoded), a backslash, or a control character, which no browser
-// sends. Empty segments collapse ("//a" is "/a").
-type Canonical struct{}
-
-// CaddyModule returns the Caddy module information.
-func (Canonical) CaddyModule() caddy.ModuleInfo {
-	return caddy.ModuleInfo{ID: "http.handlers.static_canonical", New: func() caddy.Module { return new(Canonical) }}
-}
-
-// ServeHTTP replaces the request path by its canonical form.
-func (Canonical) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+// canonicalize replaces the request path by its canonical form, the one
+// every later matcher and handler sees (routing, basic auth, hide rules,
+// redirects, rewrites, the proxies' upstream path); static_front calls it
+// first on every request. A path with "." or ".." segments (raw or
+// percent-encoded), a backslash or a control character, which no browser
+// sends, gets 400 and false. Empty segments collapse ("//a" is "/a").
+func canonicalize(w http.ResponseWriter, r *http.Request) bool {
 	p, ok := CanonicalPath(r.URL.Path)
 	if !ok {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = w.Write([]byte("400 bad request: the path has a . or .. segment, a backslash or a control character\n"))
-		return nil
+		return false
 	}
 	// RawPath goes: the decoded path is the only form, so an encoded
 	// slash (%2F) is a separator for every later handler alike.
 	r.URL.Path, r.URL.RawPath = p, ""
-	return next.ServeHTTP(w, r)
+	return true
 }
 
 // CanonicalPath returns the canonical form of a decoded request path, or
@@ -72,5 +57,3 @@ func CanonicalPath(p string) (string, bool) {
 	}
 	return b.String(), true
 }
-
-var _ caddyhttp.MiddlewareHandler = Canonical{}

@@ -65,15 +65,21 @@ func (c *HeaderConfig) compile() (*headerset.Patch, *headerset.Rules, error) {
 // ServeHTTP sets the site headers and defers the matching rules.
 func (h *Headers) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	h.site.Apply(w.Header())
+	return next.ServeHTTP(h.withRules(w, r), r)
+}
+
+// withRules returns w, or a writer that applies the [headers] rules that
+// match the request path when the header is written.
+func (h *Headers) withRules(w http.ResponseWriter, r *http.Request) http.ResponseWriter {
 	if h.rules.Len() == 0 {
-		return next.ServeHTTP(w, r)
+		return w
 	}
 	m, exact := h.rules.Match(r.URL.Path)
 	if exact && m == 0 {
-		return next.ServeHTTP(w, r)
+		return w
 	}
-	return next.ServeHTTP(&ruleWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w},
-		rules: h.rules, path: r.URL.Path, mask: m, exact: exact}, r)
+	return &ruleWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w},
+		rules: h.rules, path: r.URL.Path, mask: m, exact: exact}
 }
 
 // ruleWriter applies [headers] rules when the header is written, unless
