@@ -1,8 +1,10 @@
 package staticsite
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
+	"unicode"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -60,6 +62,11 @@ func (rd *Redirects) Provision(caddy.Context) error {
 	froms := make([]string, len(rd.Rules))
 	conds := make([]Conditions, len(rd.Rules))
 	for i, rule := range rd.Rules {
+		// static.toml refuses these too; a rule from elsewhere must not
+		// break the Location header line either.
+		if strings.ContainsFunc(rule.To, unicode.IsControl) {
+			return fmt.Errorf("redirect %d: the target %q has a control character", i+1, rule.To)
+		}
 		froms[i], conds[i] = rule.From, rule.Conditions
 		if rd.Rules[i].Status == 0 {
 			rd.Rules[i].Status = http.StatusMovedPermanently
